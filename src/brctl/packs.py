@@ -1,0 +1,44 @@
+"""Pack discovery: packs register under the entry-point group `blackroad.packs`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+
+import typer
+
+from brctl.errors import UsageError
+
+ENTRY_POINT_GROUP = "blackroad.packs"
+
+
+@dataclass(frozen=True)
+class Pack:
+    """What a pack gives `brctl`: its files to lay out and, optionally, its own sub-command."""
+
+    name: str
+    version: str
+    description: str
+    files: Callable[[], Mapping[str, bytes]]
+    directories: tuple[str, ...] = ()
+    preserved: tuple[str, ...] = ("state",)
+    command: Callable[[], typer.Typer] | None = field(default=None)
+
+
+def discover_packs() -> dict[str, Pack]:
+    packs: dict[str, Pack] = {}
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        pack = entry.load()
+        if not isinstance(pack, Pack):
+            raise TypeError(f"entry point {entry.name} does not name a brctl Pack")
+        packs[pack.name] = pack
+    return packs
+
+
+def get_pack(name: str) -> Pack:
+    packs = discover_packs()
+    if name not in packs:
+        known = ", ".join(sorted(packs)) or "none"
+        raise UsageError(f"unknown pack {name!r}", hint=f"installable packs: {known}")
+    return packs[name]

@@ -1,0 +1,3 @@
+"""The BlackRoad Finance Ops Pack."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): health, metrics, and one router per resource."""

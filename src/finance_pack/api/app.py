@@ -1,0 +1,56 @@
+"""The FastAPI application. Later capabilities add their routers in `create_app`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from finance_pack import __version__
+from finance_pack.api.metrics import ApiMetrics
+from finance_pack.context import PackContext
+from finance_pack.store.migrate import current_revision, head_revision
+from finance_pack.store.tables import store_info
+
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc"})
+
+
+@dataclass
+class AppState:
+    context: PackContext
+    engine: Engine
+    metrics: ApiMetrics
+
+
+def create_app(context: PackContext, engine: Engine) -> FastAPI:
+    app = FastAPI(
+        title="BlackRoad Finance Ops Pack",
+        version=__version__,
+        description="Budgets, burn-rate forecasts, invoices and cost-anomaly alerts.",
+    )
+    metrics = ApiMetrics()
+    app.state.finance = AppState(context=context, engine=engine, metrics=metrics)
+    metrics.install(app)
+
+    @app.get("/healthz", tags=["health"], summary="The process is alive")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/readyz", tags=["health"], summary="The state store answers and is migrated")
+    def readyz() -> JSONResponse:
+        try:
+            with engine.connect() as connection:
+                connection.execute(select(store_info.c.key).limit(1)).all()
+            current, head = current_revision(engine), head_revision()
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+            return JSONResponse({"status": "unavailable", "state_store": reason}, status_code=503)
+        if current != head:
+            detail = {"status": "migrating", "schema": current, "expected": head}
+            return JSONResponse(detail, status_code=503)
+        return JSONResponse({"status": "ready", "schema": current})
+
+    return app

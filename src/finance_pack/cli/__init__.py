@@ -1,0 +1,1 @@
+"""`brctl finance ...`: one module per command group."""

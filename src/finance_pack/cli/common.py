@@ -1,0 +1,45 @@
+"""Options and openers every `brctl finance` command shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+
+from brctl.output import OutputFormat
+
+__all__ = ["FormatOption", "OutputFormat", "TargetOption", "console", "open_context", "open_state"]
+from finance_pack.context import PackContext, load_context
+from finance_pack.store.engine import make_engine
+from finance_pack.store.migrate import upgrade
+
+console = Console(soft_wrap=True)
+
+TargetOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--target",
+        help="Deployment root (default: $BLACKROAD_HOME, else /srv/blackroad).",
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", help="Output as a table, JSON or CSV.")
+]
+
+
+def open_context(target: Path | None) -> PackContext:
+    """The installed pack, with its config validated up front so every command fails fast."""
+    context = load_context(target)
+    _ = context.config
+    return context
+
+
+def open_state(context: PackContext) -> Engine:
+    """The state store, migrated to the newest schema (automatic upgrade on start)."""
+    engine = make_engine(context.state_db_url)
+    upgrade(engine)
+    return engine

@@ -1,0 +1,230 @@
+"""The operator's config (`finance.yaml`): a validated model whose errors name file, line, field."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from croniter import croniter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from brctl.yamlfile import line_of, read_yaml, validate_data
+from finance_pack.domain.budgets import Budget, Scope, Threshold
+from finance_pack.domain.currencies import normalize_currency
+from finance_pack.domain.money import Money
+from finance_pack.errors import ValidationError
+from finance_pack.secrets import SECRET_KEY_PATTERN, looks_like_secret_value
+
+CONFIG_SCHEMA_VERSION: Literal[1] = 1
+
+
+def _exact_decimal(value: Any) -> Any:
+    """YAML reads `5000.10` as a float; its shortest repr is the digits the operator wrote."""
+    if isinstance(value, float):
+        text = repr(value)
+        if len(text.replace("-", "").replace(".", "").lstrip("0")) > 15:
+            raise ValueError("too many digits for an unquoted number; quote the amount")
+        return Decimal(text)
+    return value
+
+
+ExactDecimal = Annotated[Decimal, BeforeValidator(_exact_decimal)]
+Channel = Annotated[str, Field(pattern=r"^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{8,})$")]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _valid_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name such as Europe/Paris"
+        ) from exc
+    return value
+
+
+def _valid_currency(value: str) -> str:
+    return normalize_currency(value)
+
+
+def _valid_cron(value: str) -> str:
+    if not croniter.is_valid(value):
+        raise ValueError(f"not a valid cron expression: {value!r}")
+    return value
+
+
+TimeZoneName = Annotated[str, BeforeValidator(_valid_timezone)]
+CurrencyCode = Annotated[str, BeforeValidator(_valid_currency)]
+CronExpression = Annotated[str, BeforeValidator(_valid_cron)]
+
+
+class ScopeConfig(_Section):
+    providers: list[str] = []
+    accounts: list[str] = []
+    services: list[str] = []
+    regions: list[str] = []
+    tags: dict[str, list[str]] = {}
+
+    def to_domain(self) -> Scope:
+        return Scope(
+            providers=frozenset(self.providers),
+            accounts=frozenset(self.accounts),
+            services=frozenset(self.services),
+            regions=frozenset(self.regions),
+            tags={k: frozenset(v) for k, v in self.tags.items()},
+        )
+
+
+class BudgetConfig(_Section):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+    amount: Annotated[ExactDecimal, Field(gt=0)]
+    currency: CurrencyCode
+    scope: ScopeConfig = ScopeConfig()
+    thresholds: list[str | int] = []
+
+    @field_validator("thresholds")
+    @classmethod
+    def _thresholds(cls, values: list[str | int]) -> list[str | int]:
+        parsed = [Threshold.parse(str(v)) for v in values]
+        if len(set(parsed)) != len(parsed):
+            raise ValueError("duplicated threshold")
+        return values
+
+    def to_domain(self) -> Budget:
+        return Budget(
+            name=self.name,
+            amount=Money(self.amount, self.currency),
+            scope=self.scope.to_domain(),
+            thresholds=tuple(Threshold.parse(str(v)) for v in self.thresholds),
+        )
+
+
+class SlackConfig(_Section):
+    api_url: str | None = Field(
+        default=None, description="Web API base URL (the sandbox emulator); default Slack's own"
+    )
+    summary_channels: list[Channel] = ["#finops"]
+    alerts_channel: Channel = "#finance-alerts"
+    invoices_channel: Channel = "#billing"
+
+
+class StripeConfig(_Section):
+    api_url: str | None = None
+    days_until_due: Annotated[int, Field(ge=0, le=365)] = 30
+    invoice_currency: CurrencyCode = "USD"
+
+
+class AwsConfig(_Section):
+    enabled: bool = False
+    region: str = "us-east-1"
+    endpoint_url: str | None = Field(default=None, description="e.g. the sandbox's moto server")
+    cost_explorer_metric: Literal["UnblendedCost", "AmortizedCost", "NetUnblendedCost"] = (
+        "UnblendedCost"
+    )
+    cloudwatch_poll_seconds: Annotated[int, Field(ge=60)] = 300
+
+
+class ProvidersConfig(_Section):
+    aws: AwsConfig = AwsConfig()
+
+
+class BudgeteerConfig(_Section):
+    schedule: CronExpression = "0 9 * * MON"
+    timezone: TimeZoneName = "UTC"
+    forecaster: Literal["linear", "seasonal"] = "seasonal"
+    grace_hours: Annotated[int, Field(ge=1, le=72)] = 6
+
+    @property
+    def grace(self) -> timedelta:
+        return timedelta(hours=self.grace_hours)
+
+
+class WatcherConfig(_Section):
+    relative_margin_pct: Annotated[ExactDecimal, Field(gt=0)] = Decimal(30)
+    absolute_margin: Annotated[ExactDecimal, Field(ge=0)] = Decimal(25)
+    baseline_days: Annotated[int, Field(ge=3, le=90)] = 14
+    max_alerts_per_minute: Annotated[int, Field(ge=1, le=60)] = 20
+
+
+class ApiConfig(_Section):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8787
+
+
+class FinanceConfig(_Section):
+    """`finance.yaml`. Secrets are never read from here (see finance_pack.secrets)."""
+
+    config_version: Literal[1] = CONFIG_SCHEMA_VERSION
+    timezone: TimeZoneName = "UTC"
+    billing_currency: CurrencyCode = "USD"
+    cost_metric: Literal["BilledCost", "EffectiveCost"] = "BilledCost"
+    fx_rates: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}/[A-Z]{3}$")], ExactDecimal] = {}
+    slack: SlackConfig = SlackConfig()
+    stripe: StripeConfig = StripeConfig()
+    providers: ProvidersConfig = ProvidersConfig()
+    budgets: list[BudgetConfig] = []
+    budgeteer: BudgeteerConfig = BudgeteerConfig()
+    watcher: WatcherConfig = WatcherConfig()
+    api: ApiConfig = ApiConfig()
+
+    @model_validator(mode="after")
+    def _unique_budgets(self) -> FinanceConfig:
+        names = [b.name for b in self.budgets]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"budget names must be unique: {duplicates}")
+        return self
+
+    def domain_budgets(self) -> list[Budget]:
+        return [b.to_domain() for b in self.budgets]
+
+
+def find_inline_secrets(data: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Paths of values that are credentials written into the file."""
+    found: list[tuple[str | int, ...]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            here = (*path, str(key))
+            secret_key = SECRET_KEY_PATTERN.search(str(key)) and isinstance(value, str) and value
+            if secret_key or (isinstance(value, str) and looks_like_secret_value(value)):
+                found.append(here)
+            else:
+                found.extend(find_inline_secrets(value, here))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            if isinstance(value, str) and looks_like_secret_value(value):
+                found.append((*path, index))
+            else:
+                found.extend(find_inline_secrets(value, (*path, index)))
+    return found
+
+
+def parse_config(data: CommentedMap | CommentedSeq | Any, source: str) -> FinanceConfig:
+    secrets = find_inline_secrets(data)
+    if secrets:
+        lines = [
+            f"{source}:{line_of(data, p) or '?'}: {'.'.join(map(str, p))}: secret written inline"
+            for p in secrets
+        ]
+        raise ValidationError(
+            "\n".join(lines),
+            hint="remove it and set the environment variable (or NAME_FILE) named in pack.yaml",
+        )
+    return validate_data(FinanceConfig, data, source)
+
+
+def load_config(path: Path) -> FinanceConfig:
+    return parse_config(read_yaml(path), str(path))
+
+
+def config_json_schema() -> dict[str, object]:
+    schema = FinanceConfig.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema

@@ -1,0 +1,49 @@
+"""The finance pack as `brctl` sees it (entry point `blackroad.packs: finance`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+
+import typer
+
+from brctl.packs import Pack
+from finance_pack import __version__
+
+SHIPPED_DIR = "pack"
+
+
+def _walk(node: Traversable, prefix: str) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    for child in node.iterdir():
+        if child.name.startswith(("__", ".")) or child.name.endswith(".py"):
+            continue
+        rel = f"{prefix}{child.name}"
+        if child.is_dir():
+            found.update(_walk(child, rel + "/"))
+        else:
+            found[rel] = child.read_bytes()
+    return found
+
+
+def shipped_files() -> Mapping[str, bytes]:
+    """Every file the pack lays out, relative to `packs/finance/`."""
+    return _walk(files("finance_pack") / SHIPPED_DIR, "")
+
+
+def _command() -> typer.Typer:
+    from finance_pack.cli.app import build_app
+
+    return build_app()
+
+
+pack = Pack(
+    name="finance",
+    version=__version__,
+    description="Finance Ops Pack: budgets and forecasts, Stripe invoices via Slack, cost alerts.",
+    files=shipped_files,
+    directories=("state",),
+    preserved=("state",),
+    command=_command,
+)

@@ -1,0 +1,1 @@
+"""The state store: invoices, outbox, alerts, agent runs, role bindings, tokens, audit log."""

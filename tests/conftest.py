@@ -1,0 +1,36 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from brctl.cli import main
+
+
+@pytest.fixture
+def brctl(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run `brctl ARGS...` in-process; returns (exit code, stdout, stderr)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def installed_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A deployment root with the finance pack freshly installed; `$BLACKROAD_HOME` points at it."""
+    from brctl.install import apply_plan, plan_install
+    from brctl.packs import get_pack
+
+    target = tmp_path / "deploy"
+    apply_plan(plan_install(get_pack("finance"), target))
+    monkeypatch.setenv("BLACKROAD_HOME", str(target))
+    for name in ("FINANCE_DATABASE_URL", "FINANCE_DATABASE_URL_FILE", "FINANCE_COST_STORE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return target

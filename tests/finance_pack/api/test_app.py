@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from fastapi.testclient import TestClient
+
+from finance_pack.api.app import create_app
+from finance_pack.context import load_context
+from finance_pack.store.engine import make_engine
+from finance_pack.store.migrate import upgrade
+
+
+def _client(target: Path, *, migrate: bool = True) -> TestClient:
+    context = load_context(target)
+    engine = make_engine(context.state_db_url)
+    if migrate:
+        upgrade(engine)
+    return TestClient(create_app(context, engine))
+
+
+def test_health_ready_metrics_and_openapi_answer(installed_target: Path) -> None:
+    client = _client(installed_target)
+    assert client.get("/healthz").json()["status"] == "ok"
+    assert client.get("/readyz").json()["status"] == "ready"
+    assert client.get("/openapi.json").json()["info"]["title"] == "BlackRoad Finance Ops Pack"
+    metrics = client.get("/metrics").text
+    assert 'finance_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in metrics
+
+
+def test_readyz_is_503_until_the_store_is_migrated(installed_target: Path) -> None:
+    response = _client(installed_target, migrate=False).get("/readyz")
+    assert response.status_code == 503
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_up_serves_and_exits_zero_on_sigterm(installed_target: Path) -> None:
+    port = _free_port()
+    brctl = Path(sys.executable).with_name("brctl")
+    env = {**os.environ, "BLACKROAD_HOME": str(installed_target)}
+    process = subprocess.Popen(
+        [str(brctl), "finance", "up", "--port", str(port)], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                assert time.monotonic() < deadline, "API did not start"
+                time.sleep(0.2)
+        assert response.json()["status"] == "ready"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()

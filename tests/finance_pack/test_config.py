@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from finance_pack.config import load_config
+from finance_pack.errors import ValidationError
+
+TEMPLATE = (files("finance_pack") / "pack" / "finance.yaml").read_text()
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "finance.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_shipped_template_is_valid_and_has_a_total_budget(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, TEMPLATE))
+    [budget] = config.domain_budgets()
+    assert budget.name == "total" and budget.amount.amount == Decimal("10000.00")
+
+
+def test_unquoted_decimal_amount_stays_exact(tmp_path: Path) -> None:
+    text = TEMPLATE.replace('amount: "10000.00"', "amount: 1234.10")
+    [budget] = load_config(_write(tmp_path, text)).domain_budgets()
+    assert budget.amount.amount == Decimal("1234.1")
+
+
+def _line(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "message"),
+    [
+        ("timezone: UTC\n", "timezone: Mars/Olympus\n", "timezone", "unknown time zone"),
+        ("billing_currency: USD", "billing_currency: XYZ", "billing_currency", "unknown currency"),
+        ("cost_metric: BilledCost", "cost_metric: Vibes", "cost_metric", "BilledCost"),
+        ("  port: 8787", "  port: eighty", "api.port", "valid integer"),
+        ('amount: "10000.00"', 'amount: "-5"', "budgets.0.amount", "greater than 0"),
+        ('["50", "80", "100", "100:forecast"]', '["80", "80"]', "budgets.0.thresholds", "duplicated"),
+        ('["50", "80", "100", "100:forecast"]', '["5000"]', "budgets.0.thresholds", "out of range"),
+        ("  days_until_due: 30", "  days_until_due: 30\n  colour: blue", "stripe.colour", "Extra inputs"),
+    ],
+)
+def test_bad_values_name_file_line_and_field(  # type: ignore[no-untyped-def]
+    tmp_path: Path, old, new, field, message
+) -> None:
+    text = TEMPLATE.replace(old, new, 1)
+    assert text != TEMPLATE
+    path = _write(tmp_path, text)
+    with pytest.raises(ValidationError) as info:
+        load_config(path)
+    error = str(info.value)
+    assert f"{field}:" in error and message in error
+    assert f"{path}:{_line(text, new.strip().splitlines()[-1])}" in error
+
+
+def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "timezone: UTC\nslack: [unclosed\n")
+    with pytest.raises(ValidationError, match=r"finance.yaml:\d+: malformed YAML"):
+        load_config(path)
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    ["slack:\n  bot_token: xoxb-123-456\n", "stripe:\n  api_url: sk_live_abcdef\n",
+     "webhook_secret: whsec_abc\n"],
+)
+def test_inline_secret_is_refused_without_echoing_it(tmp_path: Path, snippet: str) -> None:
+    path = _write(tmp_path, "timezone: UTC\n" + snippet)
+    with pytest.raises(ValidationError) as info:
+        load_config(path)
+    assert "secret written inline" in str(info.value)
+    assert "xoxb-123" not in str(info.value) and "sk_live" not in str(info.value)
+
+
+def test_empty_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="empty document"):
+        load_config(_write(tmp_path, ""))
