@@ -35,3 +35,15 @@ def test_unparseable_url_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="invalid database URL"):
         make_engine("not a url")
     assert "hunter2" not in redact("postgresql://u:hunter2@h/db")
+
+
+@pytest.mark.postgres
+def test_replicas_starting_together_on_postgres_migrate_once(postgres_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    engines = [make_engine(postgres_url) for _ in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(upgrade, engines))
+    heads = {after for _before, after in results}
+    assert heads == {head_revision()}
+    assert sum(before is None for before, _after in results) == 1

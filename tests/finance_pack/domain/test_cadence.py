@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from finance_pack.domain.cadence import (
+    Schedule,
+    SlotOutcome,
+    cadence_report,
+    slot_key,
+    slot_statuses,
+)
+
+MONDAY_9 = Schedule("0 9 * * MON", "UTC", timedelta(hours=6))
+
+
+def test_weekly_slots_are_mondays_at_nine() -> None:
+    slots = MONDAY_9.slots_between(
+        datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 30, 9, tzinfo=UTC)
+    )
+    assert [s.day for s in slots] == [2, 9, 16, 23, 30]
+    assert all(s.hour == 9 and s.weekday() == 0 for s in slots)
+
+
+def test_slots_follow_the_schedule_time_zone_across_dst() -> None:
+    schedule = Schedule("0 9 * * MON", "America/New_York")
+    slots = schedule.slots_between(
+        datetime(2026, 10, 26, tzinfo=UTC), datetime(2026, 11, 10, tzinfo=UTC)
+    )
+    # 09:00 New York is 13:00 UTC in EDT and 14:00 UTC after DST ends on 1 November 2026.
+    assert [s.hour for s in slots] == [13, 14, 14]
+
+
+def test_latest_slot_is_at_or_before_now() -> None:
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    assert MONDAY_9.latest_slot(now) == datetime(2026, 11, 23, 9, tzinfo=UTC)
+    assert MONDAY_9.latest_slot(datetime(2026, 11, 23, 9, tzinfo=UTC)) == datetime(
+        2026, 11, 23, 9, tzinfo=UTC
+    )
+
+
+def test_slot_key_is_the_iso_week_in_the_schedule_zone() -> None:
+    assert slot_key(datetime(2026, 11, 23, 9, tzinfo=UTC), "UTC") == "2026-W48"
+    # Sunday 23:30 UTC is already Monday in Tokyo: a different ISO week.
+    assert slot_key(datetime(2026, 11, 22, 23, 30, tzinfo=UTC), "Asia/Tokyo") == "2026-W48"
+    assert slot_key(datetime(2026, 11, 22, 23, 30, tzinfo=UTC), "UTC") == "2026-W47"
+
+
+def test_outcomes_on_time_late_missed_pending() -> None:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    now = datetime(2026, 11, 23, 10, tzinfo=UTC)
+    posted = {
+        "2026-W45": datetime(2026, 11, 2, 9, 1, tzinfo=UTC),
+        "2026-W46": datetime(2026, 11, 10, 9, tzinfo=UTC),  # a day late
+    }
+    outcomes = [s.outcome for s in slot_statuses(MONDAY_9, posted, start, now)]
+    assert outcomes == [
+        SlotOutcome.ON_TIME,
+        SlotOutcome.LATE,
+        SlotOutcome.MISSED,
+        SlotOutcome.PENDING,
+    ]
+    report = cadence_report(slot_statuses(MONDAY_9, posted, start, now), Decimal("0.95"), "13w")
+    assert (report.events, report.good) == (3, 1)
+    assert report.bad_events == ("2026-W46 late", "2026-W47 missed")
+
+
+def test_invalid_cron_is_refused() -> None:
+    with pytest.raises(ValueError, match="cron"):
+        Schedule("every monday")
