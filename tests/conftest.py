@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from brctl.cli import main
+
+if TYPE_CHECKING:
+    from finance_pack.sandbox.testing import RunningSlackEmulator
 
 
 @pytest.fixture
@@ -62,3 +66,19 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def slack_emulator_session() -> Iterator[RunningSlackEmulator]:
+    """One Slack emulator for the whole run, on a free loopback port."""
+    from finance_pack.sandbox.testing import running_slack_emulator
+
+    with running_slack_emulator() as running:
+        yield running
+
+
+@pytest.fixture
+def slack_emulator(slack_emulator_session: RunningSlackEmulator) -> RunningSlackEmulator:
+    """The session's Slack emulator, emptied (messages, faults) for this test."""
+    slack_emulator_session.emulator.reset()
+    return slack_emulator_session

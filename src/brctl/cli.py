@@ -15,6 +15,7 @@ from brctl.install import Action, apply_plan, plan_install, read_record, uninsta
 from brctl.manifest import Manifest
 from brctl.output import OutputFormat, render
 from brctl.packs import discover_packs, get_pack
+from brctl.roles_cli import app as roles_app
 from brctl.target import pack_dir, resolve_target
 from brctl.yamlfile import load_model
 
@@ -29,6 +30,7 @@ app = typer.Typer(
 )
 pack_app = typer.Typer(help="Install, list, validate and uninstall packs.", no_args_is_help=True)
 app.add_typer(pack_app, name="pack")
+app.add_typer(roles_app, name="roles")
 
 TargetOption = Annotated[
     Path | None,

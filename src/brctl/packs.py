@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from brctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from brctl.roles import RoleChange
 
 ENTRY_POINT_GROUP = "blackroad.packs"
 
@@ -24,6 +30,10 @@ class Pack:
     directories: tuple[str, ...] = ()
     preserved: tuple[str, ...] = ("state",)
     command: Callable[[], typer.Typer] | None = field(default=None)
+    # Opens the pack's audit transaction for a `brctl roles` edit of the pack in this directory.
+    record_role_change: Callable[[Path, RoleChange], AbstractContextManager[object]] | None = field(
+        default=None
+    )
 
 
 def discover_packs() -> dict[str, Pack]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from pathlib import Path
 
 import typer
 
 from brctl.packs import Pack
+from brctl.roles import RoleChange
 from finance_pack import __version__
 
 SHIPPED_DIR = "pack"
@@ -32,6 +35,12 @@ def shipped_files() -> Mapping[str, bytes]:
     return _walk(files("finance_pack") / SHIPPED_DIR, "")
 
 
+def _record_role_change(pack_dir: Path, change: RoleChange) -> AbstractContextManager[None]:
+    from finance_pack.access.role_changes import record_role_change
+
+    return record_role_change(pack_dir, change)
+
+
 def _command() -> typer.Typer:
     from finance_pack.cli.app import build_app
 
@@ -46,4 +55,5 @@ pack = Pack(
     directories=("state",),
     preserved=("state",),
     command=_command,
+    record_role_change=_record_role_change,
 )

@@ -75,7 +75,14 @@ def test_uninstall_keeps_state(brctl: Run, tmp_path: Path) -> None:
 
 
 def test_every_command_has_help_with_an_example(brctl: Run) -> None:
-    for args in (["pack", "install"], ["pack", "list"], ["pack", "validate"], ["pack", "uninstall"],
-                 ["finance", "doctor"], ["finance", "up"], ["finance", "db", "upgrade"]):
+    for args in (
+        ["pack", "install"],
+        ["pack", "list"],
+        ["pack", "validate"],
+        ["pack", "uninstall"],
+        ["finance", "doctor"],
+        ["finance", "up"],
+        ["finance", "db", "upgrade"],
+    ):
         code, out, _ = brctl(*args, "--help")
         assert code == 0 and "Example" in out, args

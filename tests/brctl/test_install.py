@@ -12,16 +12,22 @@ from brctl.packs import Pack, get_pack
 
 
 def _pack(files: dict[str, bytes], version: str = "1.0.0") -> Pack:
-    return Pack(name="demo", version=version, description="d", files=lambda: files,
-                directories=("state",))
+    return Pack(
+        name="demo", version=version, description="d", files=lambda: files, directories=("state",)
+    )
 
 
 def test_first_install_lays_out_every_file_and_the_record(tmp_path: Path) -> None:
     pack = get_pack("finance")
     apply_plan(plan_install(pack, tmp_path))
     root = tmp_path / "packs" / "finance"
-    for name in ("pack.yaml", "finance.yaml", "roles.yaml", "deploy/compose.yaml",
-                 "schemas/pack.schema.json"):
+    for name in (
+        "pack.yaml",
+        "finance.yaml",
+        "roles.yaml",
+        "deploy/compose.yaml",
+        "schemas/pack.schema.json",
+    ):
         assert (root / name).is_file(), name
     assert (root / "state").is_dir()
     record = json.loads((root / RECORD_NAME).read_text())
@@ -61,7 +67,9 @@ def test_force_overwrites_an_edited_file(tmp_path: Path) -> None:
     assert (tmp_path / "packs/demo/a").read_bytes() == b"2"
 
 
-def test_failed_upgrade_restores_the_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_upgrade_restores_the_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     apply_plan(plan_install(_pack({"a": b"1", "b": b"1"}), tmp_path))
     before = {p: p.read_bytes() for p in (tmp_path / "packs/demo").rglob("*") if p.is_file()}
     real_replace = os.replace
@@ -82,7 +90,9 @@ def test_failed_upgrade_restores_the_target(tmp_path: Path, monkeypatch: pytest.
     assert not list((tmp_path / "packs").glob(".demo.staging-*"))
 
 
-def test_failed_first_install_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_first_install_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def failing_replace(src: object, dst: object) -> None:
         raise OSError(5, "I/O error")
 

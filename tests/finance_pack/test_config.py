@@ -42,9 +42,19 @@ def _line(text: str, needle: str) -> int:
         ("cost_metric: BilledCost", "cost_metric: Vibes", "cost_metric", "BilledCost"),
         ("  port: 8787", "  port: eighty", "api.port", "valid integer"),
         ('amount: "10000.00"', 'amount: "-5"', "budgets.0.amount", "greater than 0"),
-        ('["50", "80", "100", "100:forecast"]', '["80", "80"]', "budgets.0.thresholds", "duplicated"),
+        (
+            '["50", "80", "100", "100:forecast"]',
+            '["80", "80"]',
+            "budgets.0.thresholds",
+            "duplicated",
+        ),
         ('["50", "80", "100", "100:forecast"]', '["5000"]', "budgets.0.thresholds", "out of range"),
-        ("  days_until_due: 30", "  days_until_due: 30\n  colour: blue", "stripe.colour", "Extra inputs"),
+        (
+            "  days_until_due: 30",
+            "  days_until_due: 30\n  colour: blue",
+            "stripe.colour",
+            "Extra inputs",
+        ),
     ],
 )
 def test_bad_values_name_file_line_and_field(  # type: ignore[no-untyped-def]
@@ -68,8 +78,11 @@ def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "snippet",
-    ["slack:\n  bot_token: xoxb-123-456\n", "stripe:\n  api_url: sk_live_abcdef\n",
-     "webhook_secret: whsec_abc\n"],
+    [
+        "slack:\n  bot_token: xoxb-123-456\n",
+        "stripe:\n  api_url: sk_live_abcdef\n",
+        "webhook_secret: whsec_abc\n",
+    ],
 )
 def test_inline_secret_is_refused_without_echoing_it(tmp_path: Path, snippet: str) -> None:
     path = _write(tmp_path, "timezone: UTC\n" + snippet)

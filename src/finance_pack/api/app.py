@@ -1,4 +1,5 @@
-"""The FastAPI application. Later capabilities add their routers in `create_app`."""
+"""The FastAPI application. Later capabilities add their routers in `create_app`; every
+non-public route declares its permission with `finance_pack.api.auth.require` (a test checks)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from finance_pack import __version__
+from finance_pack.api import access, budgets, slo
+from finance_pack.api.auth import install_auth
+from finance_pack.api.errors import install_error_handlers
 from finance_pack.api.metrics import ApiMetrics
+from finance_pack.api.slo_metrics import SloCollector
+from finance_pack.clock import SystemClock
 from finance_pack.context import PackContext
+from finance_pack.slos import slo_reports
 from finance_pack.store.migrate import current_revision, head_revision
 from finance_pack.store.tables import store_info
 
@@ -34,6 +41,14 @@ def create_app(context: PackContext, engine: Engine) -> FastAPI:
     metrics = ApiMetrics()
     app.state.finance = AppState(context=context, engine=engine, metrics=metrics)
     metrics.install(app)
+    install_auth(app, context, engine)
+    install_error_handlers(app)
+    metrics.registry.register(
+        SloCollector(lambda: slo_reports(context, engine, SystemClock().now()))
+    )
+    app.include_router(access.router)
+    app.include_router(budgets.router)
+    app.include_router(slo.router)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
     def healthz() -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -11,10 +12,28 @@ from sqlalchemy import Engine
 
 from brctl.output import OutputFormat
 
-__all__ = ["FormatOption", "OutputFormat", "TargetOption", "console", "open_context", "open_state"]
+__all__ = [
+    "FormatOption",
+    "OutputFormat",
+    "TargetOption",
+    "configure_logging",
+    "console",
+    "open_context",
+    "open_state",
+]
 from finance_pack.context import PackContext, load_context
 from finance_pack.store.engine import make_engine
 from finance_pack.store.migrate import upgrade
+
+__all__ = [
+    "FormatOption",
+    "OutputFormat",
+    "TargetOption",
+    "configure_logging",
+    "console",
+    "open_context",
+    "open_state",
+]
 
 console = Console(soft_wrap=True)
 
@@ -29,6 +48,13 @@ TargetOption = Annotated[
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", help="Output as a table, JSON or CSV.")
 ]
+
+
+def configure_logging() -> None:
+    """Log lines for long-running commands (up, agents): time, level, where, what."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 def open_context(target: Path | None) -> PackContext:

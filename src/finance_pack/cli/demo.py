@@ -36,4 +36,6 @@ def demo(
     """
     for name, value in SANDBOX_ENV.items():
         os.environ.setdefault(name, value)
-    run_demo(target.absolute(), console, fresh=fresh, keep_serving=_wait_for_interrupt if serve else None)
+    run_demo(
+        target.absolute(), console, fresh=fresh, keep_serving=_wait_for_interrupt if serve else None
+    )

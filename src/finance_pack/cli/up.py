@@ -1,14 +1,42 @@
-"""`brctl finance up`: the API (and, as they land, the dashboard and agents) in one process."""
+"""`brctl finance up`: the API and the agents in one process (production: a process per agent)."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
+from finance_pack.agents.budgeteer.factory import build_budgeteer
+from finance_pack.agents.runtime import AgentLoop
 from finance_pack.api.app import create_app
 from finance_pack.api.server import serve
-from finance_pack.cli.common import TargetOption, open_context, open_state
+from finance_pack.cli.common import (
+    TargetOption,
+    console,
+    open_context,
+    open_state,
+)
+from finance_pack.context import PackContext
+from finance_pack.providers.slack.settings import TOKEN_ENV, TOKEN_FILE_ENV
+from finance_pack.secrets import secret_source
+
+log = logging.getLogger(__name__)
+
+
+def _start_agents(context: PackContext, engine: Engine) -> list[tuple[AgentLoop, threading.Thread]]:
+    if (
+        secret_source(TOKEN_ENV) is None
+        and secret_source(TOKEN_FILE_ENV.removesuffix("_FILE")) is None
+    ):
+        console.print(f"[yellow]budgeteer not started: set {TOKEN_ENV} or {TOKEN_FILE_ENV}[/]")
+        return []
+    loop = AgentLoop("budgeteer", build_budgeteer(context, engine).tick)
+    thread = threading.Thread(target=loop.run, name="agent-budgeteer", daemon=True)
+    thread.start()
+    return [(loop, thread)]
 
 
 def up(
@@ -17,12 +45,25 @@ def up(
         str | None, typer.Option(help="Bind address (default from finance.yaml).")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from finance.yaml).")] = None,
+    agents: Annotated[
+        bool, typer.Option("--agents/--no-agents", help="Also run the agents.")
+    ] = True,
 ) -> None:
-    """Serve the API: /healthz, /readyz, /metrics, /openapi.json. SIGTERM stops it cleanly.
+    """Serve the API (/healthz, /readyz, /metrics, /openapi.json, /v1/...) and run the agents.
+    SIGTERM stops everything cleanly with exit status 0.
 
     Example: brctl finance up --target=/srv/blackroad --port 8787
     """
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     context = open_context(target)
     engine = open_state(context)
     config = context.config
-    serve(create_app(context, engine), host or config.api.host, port or config.api.port)
+    running = _start_agents(context, engine) if agents else []
+    try:
+        serve(create_app(context, engine), host or config.api.host, port or config.api.port)
+    finally:
+        for loop, thread in running:
+            loop.stop.set()
+            thread.join(timeout=30)

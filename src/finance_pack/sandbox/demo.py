@@ -48,7 +48,9 @@ def install_pack(session: DemoSession) -> None:
     if plan.changes:
         apply_plan(plan)
     verb = f"installed {len(plan.changes)} file(s)" if plan.changes else "already installed"
-    session.console.print(f"[green]✓[/] brctl pack install finance --target={session.target}: {verb}")
+    session.console.print(
+        f"[green]✓[/] brctl pack install finance --target={session.target}: {verb}"
+    )
     manifest = load_model(Manifest, plan.directory / "pack.yaml")
     session.console.print(
         f"[green]✓[/] pack.yaml valid: {len(manifest.roles)} roles, "
@@ -91,7 +93,7 @@ def serve_api(session: DemoSession) -> None:
             f"GET /healthz       {json.dumps(health)}",
             f"GET /readyz        {json.dumps(ready)}",
             f"GET /openapi.json  {len(paths)} documented paths",
-            f"GET /metrics       {len(metrics)} finance_* samples, e.g. {metrics[0] if metrics else ''}",
+            f"GET /metrics       {len(metrics)} finance_* samples",
         ]
     )
     session.console.print(Panel(body, title=f"API on {base}", expand=False))

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from finance_pack.store.types import UtcDateTime
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -19,4 +33,103 @@ store_info = Table(
     Column("key", String(64), primary_key=True),
     Column("value", String(256), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# API tokens: only a SHA-256 of each token is kept; the token itself is shown once at creation.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("subject", String(320), nullable=False, index=True),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(320), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# Append-only (triggers refuse UPDATE and DELETE): who did what, when, to what, before and after.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", String(320), nullable=False, index=True),
+    Column("action", String(64), nullable=False),
+    Column("target", String(512), nullable=False),
+    Column("before_json", Text, nullable=True),
+    Column("after_json", Text, nullable=True),
+    Column("via", String(8), nullable=False),
+    CheckConstraint("via IN ('cli', 'api')", name="via"),
+)
+
+
+# --- Budgets and the Budgeteer (migration 0003) -------------------------------------------
+
+# Budgets managed at run time (CLI/API). finance.yaml's budgets apply where no row overrides them.
+budgets = Table(
+    "budgets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("amount", Numeric(38, 12), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("scope_json", Text, nullable=False),
+    Column("thresholds_json", Text, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("updated_by", String(320), nullable=False),
+)
+
+# One row per channel and week: the unique key is the claim that makes a post happen once.
+budgeteer_posts = Table(
+    "budgeteer_posts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(80), nullable=False),
+    Column("slot_key", String(16), nullable=False),
+    Column("slot_at", UtcDateTime(), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("late", Boolean, nullable=False, default=False),
+    Column("claimed_by", String(64), nullable=False),
+    Column("lease_until", UtcDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime(), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("channel_id", String(32), nullable=True),
+    Column("message_ts", String(32), nullable=True),
+    Column("posted_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("channel", "slot_key", name="uq_budgeteer_posts_channel_slot"),
+    CheckConstraint("state IN ('claimed', 'posted', 'retry', 'failed')", name="state"),
+)
+
+# One alert per budget, threshold and month, claimed the same way.
+threshold_alerts = Table(
+    "threshold_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("budget", String(64), nullable=False),
+    Column("threshold", String(32), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("claimed_by", String(64), nullable=False),
+    Column("lease_until", UtcDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime(), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("channel_id", String(32), nullable=True),
+    Column("message_ts", String(32), nullable=True),
+    Column("posted_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("budget", "threshold", "month", name="uq_threshold_alerts_key"),
+    CheckConstraint("state IN ('claimed', 'posted', 'retry', 'failed')", name="state"),
+)
+
+# Small durable facts agents keep between restarts (e.g. when the Budgeteer first ran).
+agent_state = Table(
+    "agent_state",
+    metadata,
+    Column("agent", String(32), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )

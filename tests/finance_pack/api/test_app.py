@@ -50,8 +50,10 @@ def test_up_serves_and_exits_zero_on_sigterm(installed_target: Path) -> None:
     brctl = Path(sys.executable).with_name("brctl")
     env = {**os.environ, "BLACKROAD_HOME": str(installed_target)}
     process = subprocess.Popen(
-        [str(brctl), "finance", "up", "--port", str(port)], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [str(brctl), "finance", "up", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 60

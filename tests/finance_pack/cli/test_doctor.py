@@ -29,7 +29,8 @@ def test_doctor_fails_on_a_missing_required_secret(
     code, out, _ = brctl("finance", "doctor", "--format", "json")
     assert code == 1
     assert {"check": "secret SLACK_BOT_TOKEN", "status": "fail"}.items() <= next(
-        f for f in json.loads(out) if f["check"] == "secret SLACK_BOT_TOKEN").items()
+        f for f in json.loads(out) if f["check"] == "secret SLACK_BOT_TOKEN"
+    ).items()
 
 
 def test_doctor_reports_an_unreachable_state_store(

@@ -10,7 +10,7 @@ from finance_pack.domain.budgets import Budget, Threshold, ThresholdBasis
 from finance_pack.domain.currencies import UnknownCurrencyError, minor_unit_exponent
 from finance_pack.domain.money import CurrencyMismatchError, InvalidAmountError, Money, sum_money
 
-amounts = st.decimals(min_value=-10**9, max_value=10**9, places=6, allow_nan=False)
+amounts = st.decimals(min_value=-(10**9), max_value=10**9, places=6, allow_nan=False)
 
 
 @given(st.lists(amounts, max_size=50))

@@ -1,0 +1,1 @@
+"""Agents: loops composing stores, adapters and the domain (Budgeteer, Invoice Bot, ...)."""

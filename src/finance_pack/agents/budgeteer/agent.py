@@ -1,0 +1,290 @@
+"""The Budgeteer agent: one weekly summary per channel, exactly once, and threshold alerts.
+
+Each tick posts the latest weekly slot's summary to every channel that lacks it (marked late
+after the grace window: a summary missed during downtime is caught up once on start), posts
+each newly crossed threshold once per budget and month, and says when it next needs to run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+
+from sqlalchemy import Engine, Table
+
+from finance_pack.agents.budgeteer.chart import render_chart
+from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
+from finance_pack.agents.budgeteer.summary import SlackMessage, threshold_alert, weekly_summary
+from finance_pack.domain.billing_month import BillingMonth
+from finance_pack.domain.cadence import Schedule, slot_key
+from finance_pack.domain.kpis import MonthBeforeDataError
+from finance_pack.providers.slack import (
+    MessageMetadata,
+    SlackGateway,
+    SlackPermanentError,
+    SlackTransientError,
+)
+from finance_pack.store.agent_state import set_if_absent
+from finance_pack.store.deliveries import Claim, mark_posted, mark_retry, next_retry_at, try_claim
+from finance_pack.store.tables import budgeteer_posts, threshold_alerts
+
+log = logging.getLogger(__name__)
+
+AGENT = "budgeteer"
+SUMMARY_EVENT = "budgeteer_weekly_summary"
+ALERT_EVENT = "budgeteer_threshold_alert"
+CHARTS_PER_SUMMARY = 3
+THRESHOLD_CHECK_INTERVAL = timedelta(minutes=15)
+
+#: Snapshots of every budget as of `now`; raises MonthBeforeDataError when there is no data.
+SnapshotSource = Callable[[datetime, bool], Sequence[BudgetSnapshot]]
+
+
+def _alone(message: SlackMessage) -> tuple[SlackMessage, list[BudgetSnapshot]]:
+    return message, []
+
+
+@dataclass
+class Budgeteer:
+    engine: Engine
+    gateway: SlackGateway
+    snapshots: SnapshotSource
+    schedule: Schedule
+    channels: Sequence[str]
+    alerts_channel: str
+    replica: str
+    timezone: str = "UTC"
+    lease: timedelta = timedelta(minutes=10)
+    charts: bool = True
+    _since: datetime | None = field(default=None, init=False)
+
+    def since(self, now: datetime) -> datetime:
+        """When this Budgeteer first ran: slots before it were never due."""
+        if self._since is None:
+            self._since = datetime.fromisoformat(
+                set_if_absent(self.engine, AGENT, "since", now.isoformat(), now)
+            )
+        return self._since
+
+    def tick(self, now: datetime) -> datetime:
+        since = self.since(now)
+        slot = self.schedule.latest_slot(now)
+        if slot >= since:
+            for channel in self.channels:
+                self.post_weekly(channel, slot, now)
+        self.check_thresholds(now)
+        upcoming = [
+            self.schedule.slots_between(now + timedelta(seconds=1), now + timedelta(days=8))[0],
+            now + THRESHOLD_CHECK_INTERVAL,
+        ]
+        for table in (budgeteer_posts, threshold_alerts):
+            retry = next_retry_at(self.engine, table)
+            if retry is not None:
+                upcoming.append(max(retry, now + timedelta(seconds=1)))
+        return min(upcoming)
+
+    def post_weekly(self, channel: str, slot: datetime, now: datetime) -> bool:
+        """Post `slot`'s summary to `channel` unless it is posted or held; True if posted now."""
+        key = slot_key(slot, self.schedule.timezone)
+        late = now > slot + self.schedule.grace
+        claim = try_claim(
+            self.engine,
+            budgeteer_posts,
+            {"channel": channel, "slot_key": key},
+            replica=self.replica,
+            now=now,
+            lease=self.lease,
+            extra={"slot_at": slot, "late": late},
+        )
+        if claim is None:
+            return False
+        metadata = MessageMetadata(SUMMARY_EVENT, f"{channel}:{key}", {"week": key})
+        return self._deliver(
+            claim,
+            budgeteer_posts,
+            channel,
+            metadata,
+            now,
+            lambda: self._summary(key, now, late),
+            oldest=slot - timedelta(days=1),
+        )
+
+    def run_now(self, now: datetime, channels: Sequence[str] | None = None) -> list[str]:
+        """A manual summary to each channel now; it never counts as (or replaces) a weekly one."""
+        posted = []
+        key = "manual-" + now.strftime("%Y%m%dT%H%M%S")
+        for channel in channels or self.channels:
+            claim = try_claim(
+                self.engine,
+                budgeteer_posts,
+                {"channel": channel, "slot_key": key},
+                replica=self.replica,
+                now=now,
+                lease=self.lease,
+                extra={"slot_at": now, "late": False},
+            )
+            if claim is None:
+                continue
+            metadata = MessageMetadata(SUMMARY_EVENT, f"{channel}:{key}", {"manual": True})
+            week = slot_key(now, self.schedule.timezone) + " (on request)"
+            if self._deliver(
+                claim,
+                budgeteer_posts,
+                channel,
+                metadata,
+                now,
+                partial(self._summary, week, now, False),
+                oldest=now - timedelta(hours=1),
+                raise_errors=True,
+            ):
+                posted.append(channel)
+        return posted
+
+    def check_thresholds(self, now: datetime) -> int:
+        """Post every newly crossed threshold once per budget and month; returns how many."""
+        try:
+            snapshots = self.snapshots(now, False)
+        except MonthBeforeDataError:
+            return 0
+        count = 0
+        for snapshot in snapshots:
+            report = snapshot.report
+            for threshold in report.thresholds_crossed:
+                month = str(report.month)
+                key = {"budget": report.budget, "threshold": str(threshold), "month": month}
+                claim = try_claim(
+                    self.engine,
+                    threshold_alerts,
+                    key,
+                    replica=self.replica,
+                    now=now,
+                    lease=self.lease,
+                )
+                if claim is None:
+                    continue
+                metadata = MessageMetadata(ALERT_EVENT, f"{report.budget}:{threshold}:{month}")
+                message = threshold_alert(report, str(threshold))
+                start = BillingMonth(report.month.year, report.month.month, report.month.tz).start
+                if self._deliver(
+                    claim,
+                    threshold_alerts,
+                    self.alerts_channel,
+                    metadata,
+                    now,
+                    partial(_alone, message),
+                    oldest=start,
+                ):
+                    count += 1
+        return count
+
+    def _summary(
+        self, week: str, now: datetime, late: bool
+    ) -> tuple[SlackMessage, list[BudgetSnapshot]]:
+        month = BillingMonth.containing(now, self.timezone)
+        try:
+            snapshots = list(self.snapshots(now, True))
+        except MonthBeforeDataError as exc:
+            note = (
+                f":hourglass: No cost data for {month} yet ({exc.message}). "
+                "Ingest it with `brctl finance ingest`."
+            )
+            return weekly_summary([], week, late=late, month=str(month), note=note), []
+        if snapshots:
+            month = snapshots[0].report.month
+        return weekly_summary(snapshots, week, late=late, month=str(month)), snapshots
+
+    def _deliver(
+        self,
+        claim: Claim,
+        table: Table,
+        channel: str,
+        metadata: MessageMetadata,
+        now: datetime,
+        build: Callable[[], tuple[SlackMessage, list[BudgetSnapshot]]],
+        *,
+        oldest: datetime,
+        raise_errors: bool = False,
+    ) -> bool:
+        try:
+            if claim.maybe_posted:
+                found = self.gateway.find_message(
+                    channel, metadata.event_type, metadata.key, oldest
+                )
+                if found is not None:
+                    log.info(
+                        "%s already in %s (found by metadata); recording it", metadata.key, channel
+                    )
+                    mark_posted(
+                        self.engine,
+                        table,
+                        claim,
+                        self.replica,
+                        channel_id=found.channel_id,
+                        ts=found.ts,
+                        posted_at=now,
+                    )
+                    return False
+            message, snapshots = build()
+            posted = self.gateway.post_message(
+                channel, message.text, message.blocks, metadata=metadata
+            )
+            mark_posted(
+                self.engine,
+                table,
+                claim,
+                self.replica,
+                channel_id=posted.channel_id,
+                ts=posted.ts,
+                posted_at=now,
+            )
+        except SlackPermanentError as exc:
+            log.error("cannot post %s to %s: %s", metadata.key, channel, exc)
+            mark_retry(
+                self.engine, table, claim, self.replica, error=str(exc), now=now, permanent=True
+            )
+            if raise_errors:
+                raise
+            return False
+        except SlackTransientError as exc:
+            log.warning("posting %s to %s failed for now: %s", metadata.key, channel, exc)
+            retry_after = timedelta(seconds=exc.retry_after) if exc.retry_after else None
+            mark_retry(
+                self.engine,
+                table,
+                claim,
+                self.replica,
+                error=str(exc),
+                now=now,
+                permanent=False,
+                retry_after=retry_after,
+            )
+            if raise_errors:
+                raise
+            return False
+        if self.charts:
+            self._upload_charts(channel, posted.ts, snapshots)
+        return True
+
+    def _upload_charts(
+        self, channel: str, thread_ts: str, snapshots: Sequence[BudgetSnapshot]
+    ) -> None:
+        """Charts go into the summary's thread; the summary is already delivered, so a failed
+        upload is logged, not retried as a second summary."""
+        worst = sorted(snapshots, key=lambda s: -(s.report.consumption_forecast_pct or 0))
+        for snapshot in worst[:CHARTS_PER_SUMMARY]:
+            if snapshot.report.no_spend_in_scope:
+                continue
+            name = snapshot.report.budget
+            try:
+                self.gateway.upload_file(
+                    channel,
+                    f"{name}-{snapshot.report.month}.png",
+                    render_chart(snapshot),
+                    title=f"{name} · {snapshot.report.month}",
+                    thread_ts=thread_ts,
+                )
+            except (SlackPermanentError, SlackTransientError) as exc:
+                log.warning("chart for %s not uploaded to %s: %s", name, channel, exc)

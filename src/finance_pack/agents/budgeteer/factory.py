@@ -1,0 +1,53 @@
+"""The Budgeteer wired to an installed pack: its state store, Slack, cost store and budgets."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from finance_pack.agents.budgeteer.agent import Budgeteer
+from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
+from finance_pack.budget_admin import budgets_in_force
+from finance_pack.context import PackContext
+from finance_pack.domain.cadence import Schedule
+from finance_pack.providers.slack import SlackGateway, SlackSettings, SlackWebGateway
+from finance_pack.reporting import ReportSettings, budget_snapshots, cost_queries
+
+
+def replica_id() -> str:
+    """Unique per process, readable in the state store: host, pid and a random suffix."""
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+def schedule_for(context: PackContext) -> Schedule:
+    settings = context.config.budgeteer
+    return Schedule(settings.schedule, settings.timezone, settings.grace)
+
+
+def build_budgeteer(
+    context: PackContext, engine: Engine, gateway: SlackGateway | None = None
+) -> Budgeteer:
+    config = context.config
+    settings = ReportSettings.from_config(config)
+
+    def snapshots(now: datetime, movers: bool) -> Sequence[BudgetSnapshot]:
+        budgets = [entry.budget for entry in budgets_in_force(engine, config)]
+        with cost_queries(context.cost_store_url) as queries:
+            return budget_snapshots(queries, budgets, settings, now=now, movers=movers)
+
+    slack = gateway or SlackWebGateway(SlackSettings.from_env(base_url=config.slack.api_url))
+    return Budgeteer(
+        engine=engine,
+        gateway=slack,
+        snapshots=snapshots,
+        schedule=schedule_for(context),
+        channels=config.slack.summary_channels,
+        alerts_channel=config.slack.alerts_channel,
+        replica=replica_id(),
+        timezone=config.timezone,
+    )

@@ -1,0 +1,74 @@
+"""Access routes: who am I, the audit log, token revocation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from finance_pack.access.actors import Actor
+from finance_pack.access.audit import read_audit, record_audit
+from finance_pack.access.tokens import get_token, revoke_token
+from finance_pack.api.auth import AccessState, authenticated, require
+from finance_pack.errors import NotFoundError
+
+router = APIRouter(prefix="/v1", tags=["access"])
+
+
+@router.get("/whoami", summary="The token's subject, roles and permissions")
+def whoami(actor: Annotated[Actor, authenticated()]) -> dict[str, Any]:
+    return {
+        "subject": actor.subject,
+        "roles": list(actor.roles),
+        "permissions": sorted(actor.permissions),
+        "token_id": actor.token_id,
+    }
+
+
+@router.get("/audit", summary="Audit records, oldest first")
+def audit(
+    request: Request,
+    _actor: Annotated[Actor, require("audit:read")],
+    since: Annotated[datetime | None, Query(description="ISO 8601 time; UTC when naive")] = None,
+    subject: Annotated[str | None, Query(description="actor or target")] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> list[dict[str, Any]]:
+    state: AccessState = request.app.state.access
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    with state.engine.connect() as connection:
+        records = read_audit(connection, since=since, subject=subject, limit=limit)
+    return [r.as_dict() for r in records]
+
+
+@router.delete("/tokens/{token_id}", summary="Revoke an API token")
+def revoke(
+    request: Request, token_id: str, actor: Annotated[Actor, require("roles:write")]
+) -> dict[str, Any]:
+    state: AccessState = request.app.state.access
+    with state.engine.begin() as connection:
+        try:
+            before = get_token(connection, token_id)
+        except NotFoundError as exc:
+            raise HTTPException(404, detail=exc.message) from None
+        now = state.clock.now()
+        after = revoke_token(connection, token_id, now)
+        if after is not None:
+            record_audit(
+                connection,
+                actor,
+                "token.revoke",
+                f"token:{token_id}",
+                before.as_dict(),
+                after.as_dict(),
+                via="api",
+                at=now,
+            )
+    current = after or before
+    return {
+        "id": current.id,
+        "subject": current.subject,
+        "revoked": True,
+        "changed": after is not None,
+    }

@@ -1,0 +1,33 @@
+"""`brctl finance budgeteer run-now`: post a summary now, outside the weekly schedule."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from finance_pack.access.actors import ActingAsOption, authorize_cli
+from finance_pack.agents.budgeteer.factory import build_budgeteer
+from finance_pack.cli.common import TargetOption, console, open_context, open_state
+from finance_pack.clock import SystemClock
+
+app = typer.Typer(help="The Budgeteer's manual controls.", no_args_is_help=True)
+
+
+@app.command("run-now")
+def run_now(
+    channel: Annotated[
+        list[str] | None, typer.Option("--channel", help="Only this channel (repeatable).")
+    ] = None,
+    target: TargetOption = None,
+    acting_as: ActingAsOption = None,
+) -> None:
+    """Post the burn-rate summary now (needs budgets:write). It does not replace the weekly one.
+
+    Example: brctl finance budgeteer run-now --channel "#finops"
+    """
+    context = open_context(target)
+    authorize_cli(context, "budgets:write", acting_as)
+    budgeteer = build_budgeteer(context, open_state(context))
+    posted = budgeteer.run_now(SystemClock().now(), channel or None)
+    console.print(f"[green]posted the summary to {', '.join(posted) or 'no channel'}[/]")

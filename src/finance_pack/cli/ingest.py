@@ -1,0 +1,189 @@
+"""`brctl finance ingest focus|cur|aws-ce`: load cost data into the cost store."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from brctl.output import render
+from finance_pack.cli.common import FormatOption, OutputFormat, TargetOption, console, open_context
+from finance_pack.clock import SystemClock
+from finance_pack.costs.ingest import FileKind, IngestReport, ProgressCallback, ingest_files
+from finance_pack.costs.ingest import Progress as IngestProgress
+from finance_pack.costs.store import CostStore
+from finance_pack.errors import UsageError
+
+app = typer.Typer(help="Load cost data: FOCUS or CUR files, or AWS Cost Explorer.")
+
+PathsArgument = Annotated[list[str], typer.Argument(help="Files or globs (CSV, CSV.gz, Parquet).")]
+SourceOption = Annotated[
+    str | None,
+    typer.Option("--source", help="Restatement unit label (default: provider/billing account)."),
+]
+SkipOption = Annotated[
+    bool, typer.Option("--skip-bad-rows", help="Load good rows; write bad ones to a rejects file.")
+]
+RejectsOption = Annotated[
+    Path | None, typer.Option("--rejects", help="Where to write rejected rows (CSV).")
+]
+
+
+@contextmanager
+def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
+    if not enabled:
+        yield None
+        return
+    started = datetime.now(UTC)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rows]:,} rows"),
+        TextColumn("{task.fields[rate]:,.0f} rows/s"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("ingest", total=None, rows=0, rate=0.0)
+
+        def update(event: IngestProgress) -> None:
+            seconds = max((datetime.now(UTC) - started).total_seconds(), 1e-6)
+            bar.update(
+                task,
+                total=event.bytes_total,
+                completed=event.bytes_done,
+                description=event.file.name,
+                rows=event.rows_done,
+                rate=event.rows_done / seconds,
+            )
+
+        callback: ProgressCallback = update
+        yield callback
+
+
+def _run_files(
+    kind: FileKind,
+    paths: list[str],
+    target: Path | None,
+    source: str | None,
+    skip_bad_rows: bool,
+    rejects: Path | None,
+    fmt: OutputFormat,
+) -> None:
+    context = open_context(target)
+    store = CostStore.open(context.cost_store_url)
+    try:
+        with _progress_bar(fmt is OutputFormat.TABLE) as callback:
+            report = ingest_files(
+                store,
+                paths,
+                kind,
+                source=source,
+                skip_bad_rows=skip_bad_rows,
+                rejects_path=rejects,
+                on_progress=callback,
+            )
+    finally:
+        store.close()
+    render([_report_row(report)], fmt, title=f"ingest {kind.value}")
+
+
+def _report_row(report: IngestReport) -> dict[str, object]:
+    return {
+        "files": len(report.files),
+        "rows": report.rows,
+        "rejected": len(report.rejected),
+        "rows_per_second": round(report.rows_per_second),
+        "periods_replaced": ", ".join(report.periods),
+        "rejects_file": str(report.rejects_path) if report.rejects_path else None,
+    }
+
+
+@app.command("focus")
+def focus(
+    paths: PathsArgument,
+    source: SourceOption = None,
+    skip_bad_rows: SkipOption = False,
+    rejects: RejectsOption = None,
+    target: TargetOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Load FOCUS 1.x exports; a billing month already loaded from the same source is replaced.
+
+    Example: brctl finance ingest focus 'exports/2026-05/*.csv.gz' --source aws-payer
+    """
+    _run_files(FileKind.FOCUS, paths, target, source, skip_bad_rows, rejects, fmt)
+
+
+@app.command("cur")
+def cur(
+    paths: PathsArgument,
+    source: SourceOption = None,
+    skip_bad_rows: SkipOption = False,
+    rejects: RejectsOption = None,
+    target: TargetOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Load AWS Cost and Usage Report files (CUR 2.0 or legacy), amortised cost included.
+
+    Example: brctl finance ingest cur 'cur/2026-05/*.parquet'
+    """
+    _run_files(FileKind.CUR, paths, target, source, skip_bad_rows, rejects, fmt)
+
+
+@app.command("aws-ce")
+def aws_ce(
+    start: Annotated[str, typer.Option("--start", help="First day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Day after the last, YYYY-MM-DD.")],
+    target: TargetOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Fetch daily cost per service and linked account from Cost Explorer (only missing or
+    estimated days: each request is billed).
+
+    Example: brctl finance ingest aws-ce --start 2026-05-01 --end 2026-06-01
+    """
+    import boto3
+
+    from finance_pack.providers.aws.calls import call_aws, client
+    from finance_pack.providers.aws.cost_explorer import CostExplorerConnector, sync_cost_explorer
+
+    first, last = _day(start, "--start"), _day(end, "--end")
+    if last <= first:
+        raise UsageError("--end must be after --start (it is exclusive)")
+    context = open_context(target)
+    aws = context.config.providers.aws
+    session = boto3.Session()
+    sts = client(session, "sts", region=aws.region, endpoint_url=aws.endpoint_url)
+    payer = call_aws("sts:GetCallerIdentity", sts.get_caller_identity)["Account"]
+    ce = client(session, "ce", region="us-east-1", endpoint_url=aws.endpoint_url)
+    connector = CostExplorerConnector(
+        ce, billed_metric=aws.cost_explorer_metric, payer_account=str(payer)
+    )
+    store = CostStore.open(context.cost_store_url)
+    try:
+        result = sync_cost_explorer(store, connector, first, last, SystemClock().now())
+    finally:
+        store.close()
+    render(
+        [{"days_fetched": result.days_fetched, "requests": result.requests, "rows": result.rows}],
+        fmt,
+        title="ingest aws-ce",
+    )
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"{option} {text!r}: expected YYYY-MM-DD") from exc

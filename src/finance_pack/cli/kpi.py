@@ -1,0 +1,81 @@
+"""`brctl finance kpi`: MTD spend, daily burn, forecast and consumption per budget."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from brctl.output import render
+from finance_pack.budget_admin import budgets_in_force
+from finance_pack.cli.common import (
+    FormatOption,
+    OutputFormat,
+    TargetOption,
+    open_context,
+    open_state,
+)
+from finance_pack.clock import SystemClock
+from finance_pack.domain.billing_month import BillingMonth
+from finance_pack.errors import NotFoundError, UsageError
+from finance_pack.reporting import ReportSettings, cost_queries, kpi_reports
+
+TABLE_COLUMNS = [
+    "budget",
+    "month",
+    "mtd_spend",
+    "elapsed_days",
+    "daily_burn",
+    "forecast_month_end",
+    "forecast_low",
+    "forecast_high",
+    "linear_forecast_month_end",
+    "budget_amount",
+    "consumption_forecast_pct",
+    "consumption_actual_pct",
+    "status",
+    "as_of",
+]
+
+
+def kpi(
+    month: Annotated[
+        str | None, typer.Option("--month", help="YYYY-MM (default: newest data).")
+    ] = None,
+    budget: Annotated[
+        list[str] | None, typer.Option("--budget", help="Only these budgets.")
+    ] = None,
+    forecaster: Annotated[
+        str | None, typer.Option("--forecaster", help="seasonal or linear (default: config).")
+    ] = None,
+    target: TargetOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Show each budget's KPIs; money is exact, JSON is a stable contract.
+
+    Example: brctl finance kpi --month 2026-11 --budget platform --format json
+    """
+    context = open_context(target)
+    config = context.config
+    entries = budgets_in_force(open_state(context), config)
+    chosen = [e.budget for e in entries if not budget or e.budget.name in budget]
+    missing = sorted(set(budget or []) - {b.name for b in chosen})
+    if missing:
+        raise NotFoundError(
+            f"no budget named {', '.join(missing)}",
+            hint="list them with: brctl finance budget list",
+        )
+    try:
+        billing_month = BillingMonth.parse(month, config.timezone) if month else None
+    except ValueError as exc:
+        raise UsageError(f"--month {month!r}: {exc}") from exc
+    settings = ReportSettings.from_config(config, forecaster)
+    with cost_queries(context.cost_store_url) as queries:
+        reports = kpi_reports(
+            queries, chosen, settings, now=SystemClock().now(), month=billing_month
+        )
+    rows = [r.to_json_dict() for r in reports]
+    for row, report in zip(rows, reports, strict=True):
+        if report.no_spend_in_scope and fmt is not OutputFormat.JSON:
+            row["status"] = f"{row['status']} (no spend in scope)"
+    render(rows, fmt, title="KPIs", columns=None if fmt is OutputFormat.JSON else TABLE_COLUMNS)

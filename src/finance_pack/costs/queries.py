@@ -1,0 +1,221 @@
+"""The reads KPIs use, as Ibis expressions over the daily rollup: the same code runs on DuckDB,
+Spark and any other Ibis backend holding the cost tables.
+
+Scopes whose tag keys the rollup does not keep are answered from the line items instead
+(correct, slower). Spend is attributed to the day its charge period starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+import ibis
+
+from finance_pack.costs import schema
+from finance_pack.costs.store import read_rollup_tag_keys
+from finance_pack.domain.budgets import Scope
+from finance_pack.domain.costs import tag_needle
+from finance_pack.domain.money import CurrencyMismatchError, Money
+from finance_pack.domain.spend import SpendPoint, SpendSeries
+
+Metric = Literal["BilledCost", "EffectiveCost"]
+Dimension = Literal["service", "account"]
+DEFAULT_CURRENCY = "USD"
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionSpend:
+    key: str
+    amount: Money
+
+
+class CostQueries:
+    """KPI reads over an Ibis backend holding `cost_daily` and `cost_line_items`."""
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+        self.rollup_tag_keys = read_rollup_tag_keys(backend)
+
+    # ---- building blocks -----------------------------------------------------------------
+
+    def _daily_for(self, scope: Scope) -> Any:
+        """The rollup, or line items shaped like it when the rollup lost a tag key we need."""
+        keys = self.rollup_tag_keys
+        if keys is None or set(scope.tags) <= set(keys):
+            return self.backend.table(schema.DAILY)
+        items = self.backend.table(schema.LINE_ITEMS)
+        return items.mutate(usage_date=items.ChargePeriodStart.date())
+
+    def _scoped(self, scope: Scope, start: datetime, end: datetime, currency: str | None) -> Any:
+        table = self._daily_for(scope)
+        predicates = [
+            table.usage_date >= _day(start),
+            table.usage_date < _day_ceil(end),
+            *scope_predicates(table, scope),
+        ]
+        if currency:
+            predicates.append(table.BillingCurrency == currency)
+        return table.filter(*predicates)
+
+    # ---- public reads --------------------------------------------------------------------
+
+    def spend_series(
+        self,
+        scope: Scope,
+        start: datetime,
+        end: datetime,
+        currency: str | None = None,
+        metric: Metric = "BilledCost",
+    ) -> SpendSeries:
+        return self.spend_series_many({"_": scope}, start, end, currency, metric)["_"]
+
+    def spend_series_many(
+        self,
+        scopes: Mapping[str, Scope],
+        start: datetime,
+        end: datetime,
+        currency: str | None = None,
+        metric: Metric = "BilledCost",
+    ) -> dict[str, SpendSeries]:
+        """One query for every scope (a UNION ALL), plus one for freshness."""
+        parts = []
+        for name, scope in scopes.items():
+            table = self._scoped(scope, start, end, currency)
+            parts.append(
+                table.group_by(["usage_date", "BillingCurrency"])
+                .aggregate(amount=table[metric].sum())
+                .mutate(scope=ibis.literal(name))
+            )
+        rows = ibis.union(*parts, distinct=False).to_pyarrow().to_pylist() if parts else []
+        freshness = self.freshness_by_provider()
+        by_scope: dict[str, list[dict[str, Any]]] = {name: [] for name in scopes}
+        for row in rows:
+            by_scope[row["scope"]].append(row)
+        return {
+            name: _series(by_scope[name], currency, _as_of(freshness, scopes[name]), start, end)
+            for name in scopes
+        }
+
+    def freshness_by_provider(self) -> dict[str, datetime]:
+        """Per provider: end of the last complete hour of data present."""
+        daily = self.backend.table(schema.DAILY)
+        expr = daily.group_by("ProviderName").aggregate(last_end=daily.last_end.max())
+        return {
+            row["ProviderName"]: _floor_hour(row["last_end"])
+            for row in expr.to_pyarrow().to_pylist()
+            if row["last_end"] is not None
+        }
+
+    def data_start(self) -> datetime | None:
+        """Start of the oldest cost data in the store: before it, no data is not zero spend."""
+        daily = self.backend.table(schema.DAILY)
+        first = daily.aggregate(first=daily.usage_date.min()).to_pyarrow().to_pylist()[0]["first"]
+        return None if first is None else _at(first)
+
+    def as_of(self, scope: Scope | None = None) -> datetime | None:
+        return _as_of(self.freshness_by_provider(), scope or Scope())
+
+    def spend_by_dimension(
+        self,
+        scope: Scope,
+        dimension: Dimension,
+        start: datetime,
+        end: datetime,
+        metric: Metric = "BilledCost",
+    ) -> list[DimensionSpend]:
+        """Spend per service or per account (sub account, else billing account), biggest first."""
+        table = self._scoped(scope, start, end, None)
+        key = (
+            table.ServiceName
+            if dimension == "service"
+            else table.SubAccountId.fill_null(table.BillingAccountId)
+        )
+        expr = (
+            table.mutate(key=key)
+            .group_by(["key", "BillingCurrency"])
+            .aggregate(amount=table[metric].sum())
+        )
+        result = [
+            DimensionSpend(str(row["key"]), Money(row["amount"], row["BillingCurrency"]))
+            for row in expr.to_pyarrow().to_pylist()
+        ]
+        return sorted(result, key=lambda d: (-d.amount.amount, d.amount.currency, d.key))
+
+
+def scope_predicates(table: Any, scope: Scope) -> list[Any]:
+    """Budget scope as Ibis predicates: values OR within a filter, filters AND together.
+
+    An account filter matches the billing account or the sub (linked) account.
+    """
+    predicates = []
+    if scope.providers:
+        predicates.append(table.ProviderName.isin(sorted(scope.providers)))
+    if scope.accounts:
+        accounts = sorted(scope.accounts)
+        predicates.append(
+            table.BillingAccountId.isin(accounts)
+            | table.SubAccountId.isin(accounts).fill_null(False)
+        )
+    if scope.services:
+        predicates.append(table.ServiceName.isin(sorted(scope.services)))
+    if scope.regions:
+        predicates.append(table.RegionId.isin(sorted(scope.regions)))
+    for key, values in sorted(scope.tags.items()):
+        needles = [table.Tags.contains(tag_needle(key, value)) for value in sorted(values)]
+        predicates.append(ibis.or_(*needles))
+    return predicates
+
+
+def _series(
+    rows: Sequence[dict[str, Any]],
+    currency: str | None,
+    as_of: datetime | None,
+    start: datetime,
+    end: datetime,
+) -> SpendSeries:
+    currencies = sorted({row["BillingCurrency"] for row in rows})
+    if currency is None and len(currencies) > 1:
+        raise CurrencyMismatchError(currencies[0], currencies[1])
+    chosen = currency or (currencies[0] if currencies else DEFAULT_CURRENCY)
+    amounts: dict[date, Decimal] = {row["usage_date"]: Decimal(row["amount"]) for row in rows}
+    horizon = min(end, as_of) if as_of else end
+    points = []
+    day = _day(start)
+    while _at(day) < horizon:
+        hours = min(24, int((horizon - _at(day)) / timedelta(hours=1)) or 24)
+        points.append(SpendPoint(_at(day), amounts.pop(day, Decimal(0)), hours))
+        day += timedelta(days=1)
+    # Data dated after as_of (e.g. a fee row) is still spend; keep it rather than drop it.
+    points += [SpendPoint(_at(d), a, 24) for d, a in sorted(amounts.items())]
+    return SpendSeries(chosen, tuple(sorted(points, key=lambda p: p.start)), as_of)
+
+
+def _as_of(freshness: Mapping[str, datetime], scope: Scope) -> datetime | None:
+    relevant = [
+        end
+        for provider, end in freshness.items()
+        if not scope.providers or provider in scope.providers
+    ]
+    return max(relevant) if relevant else None
+
+
+def _floor_hour(value: datetime) -> datetime:
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
+
+
+def _day_ceil(moment: datetime) -> date:
+    day = _day(moment)
+    return day if _at(day) == moment.astimezone(UTC) else day + timedelta(days=1)
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)

@@ -1,0 +1,220 @@
+"""DuckDB readers for FOCUS and CUR files: which files, which columns, and the SQL that turns a
+file into canonical FOCUS columns.
+
+CSV is read with explicit types for the columns we use (everything else stays text, so an odd
+value in a column we ignore never rejects a row) and DuckDB's own reject tables, which name the
+line and column of each unparseable value. Parquet keeps its own types and is cast with
+TRY_CAST; the validation checks (`checks.py`) then catch what did not convert.
+"""
+
+from __future__ import annotations
+
+import glob
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from finance_pack.domain.costs import (
+    COST_SQL_TYPE,
+    FOCUS_COLUMNS,
+    LEGACY_CUR_NAMES,
+    OPTIONAL_FOCUS_COLUMNS,
+    REQUIRED_FOCUS_COLUMNS,
+)
+from finance_pack.errors import UsageError, ValidationError
+
+NULL_STRINGS = "['NULL', '']"
+
+
+class FileFormat(StrEnum):
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    path: Path
+    format: FileFormat
+    columns: dict[str, str]  # name -> DuckDB type as the file presents it
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+def file_format(path: Path) -> FileFormat:
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        return FileFormat.PARQUET
+    if name.endswith((".csv", ".csv.gz", ".gz", ".txt")):
+        return FileFormat.CSV
+    raise UsageError(f"{path}: unknown file type; expected .csv, .csv.gz or .parquet")
+
+
+def expand_paths(patterns: Iterable[str]) -> list[Path]:
+    """Each argument is a path or a glob; every one must match at least one file."""
+    found: list[Path] = []
+    for pattern in patterns:
+        matches = (
+            sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
+        )
+        files = [Path(m) for m in matches if Path(m).is_file()]
+        if not files:
+            raise UsageError(f"no file matches {pattern!r}")
+        found.extend(f for f in files if f not in found)
+    return found
+
+
+def inspect_file(con: Any, path: Path) -> InputFile:
+    """Read the header (or Parquet schema); refuse empty and truncated files clearly."""
+    fmt = file_format(path)
+    if path.stat().st_size == 0:
+        raise ValidationError("the file is empty (not even a header row)", location=str(path))
+    if path.name.lower().endswith(".gz"):
+        verify_gzip(path)
+    try:
+        rows = con.execute(f"DESCRIBE SELECT * FROM {_scan_sql(path, fmt, header_only=True)}")
+        described = rows.fetchall()
+    except Exception as exc:  # duckdb.Error subclasses: corrupt, truncated, not CSV/Parquet
+        raise ValidationError(
+            f"cannot read the file: {_first_line(exc)}", location=str(path)
+        ) from exc
+    return InputFile(path, fmt, {str(name): str(dtype) for name, dtype, *_ in described})
+
+
+def verify_gzip(path: Path, chunk_size: int = 1 << 20) -> None:
+    """Decompress and discard: DuckDB reads a truncated gzip up to the cut without an error,
+    which would load half a month silently."""
+    decompressor = zlib.decompressobj(wbits=zlib.MAX_WBITS | 32)
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(chunk_size):
+                decompressor.decompress(chunk)
+                while decompressor.eof and decompressor.unused_data:  # next gzip member
+                    rest = decompressor.unused_data
+                    decompressor = zlib.decompressobj(wbits=zlib.MAX_WBITS | 32)
+                    decompressor.decompress(rest)
+    except zlib.error as exc:
+        raise ValidationError(
+            f"cannot read the file: corrupt gzip ({exc})", location=str(path)
+        ) from exc
+    if not decompressor.eof:
+        raise ValidationError(
+            "cannot read the file: the gzip stream is truncated",
+            location=str(path),
+            hint="a truncated download or an interrupted export; fetch the file again",
+        )
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _scan_sql(path: Path, fmt: FileFormat, *, header_only: bool = False) -> str:
+    literal = _sql_string(str(path))
+    if fmt is FileFormat.PARQUET:
+        return f"read_parquet({literal})"
+    return f"read_csv({literal}, header=true, all_varchar=true, nullstr={NULL_STRINGS})"
+
+
+def csv_scan_sql(path: Path, typed: dict[str, str], rejects: str) -> str:
+    """read_csv with explicit types and rejects stored in `rejects` / `rejects`_scan."""
+    types = ", ".join(f"{_sql_string(n)}: {_sql_string(t)}" for n, t in typed.items())
+    return (
+        f"read_csv({_sql_string(str(path))}, header=true, all_varchar=true, "
+        f"nullstr={NULL_STRINGS}, types={{{types}}}, store_rejects=true, "
+        f"rejects_table={_sql_string(rejects)}, rejects_scan={_sql_string(rejects + '_scan')})"
+    )
+
+
+def scan_sql(file: InputFile, typed: dict[str, str], rejects: str) -> str:
+    if file.format is FileFormat.PARQUET:
+        return f"read_parquet({_sql_string(str(file.path))})"
+    return csv_scan_sql(file.path, typed, rejects)
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def require_columns(file: InputFile, required: Sequence[str]) -> None:
+    missing = [name for name in required if name not in file.columns]
+    if missing:
+        raise ValidationError(
+            f"missing required column(s): {', '.join(missing)}",
+            location=str(file.path),
+            hint="FOCUS files need " + ", ".join(REQUIRED_FOCUS_COLUMNS),
+        )
+
+
+def tags_sql(expr: str, dtype: str) -> str:
+    """Normalise a Tags value to canonical JSON text; NULL marks a value that is no object."""
+    if dtype.upper().startswith("MAP"):
+        return f"coalesce(CAST(CAST({expr} AS JSON) AS VARCHAR), '{{}}')"
+    return (
+        f"CASE WHEN {expr} IS NULL OR trim({expr}) = '' THEN '{{}}' "
+        f"WHEN json_valid({expr}) THEN CASE WHEN json_type({expr}) = 'OBJECT' "
+        f"THEN CAST(json({expr}) AS VARCHAR) END END"
+    )
+
+
+def cast_sql(expr: str, target: str) -> str:
+    if target == "TIMESTAMPTZ":
+        return f"CAST(TRY_CAST({expr} AS TIMESTAMPTZ) AS TIMESTAMP)"
+    if target == COST_SQL_TYPE:
+        return f"TRY_CAST({expr} AS {COST_SQL_TYPE})"
+    return f"NULLIF(trim(CAST({expr} AS VARCHAR)), '')"
+
+
+# ---- FOCUS ------------------------------------------------------------------------------
+
+_ABSENT_VALUE = {"Tags": "'{}'"}
+
+
+def focus_typed_columns(file: InputFile) -> dict[str, str]:
+    return {
+        name: FOCUS_COLUMNS[name]
+        for name in FOCUS_COLUMNS
+        if name in file.columns and FOCUS_COLUMNS[name] != "VARCHAR"
+    }
+
+
+def focus_projection_sql(file: InputFile) -> str:
+    """SELECT list producing the canonical columns from a FOCUS file."""
+    parts: list[str] = []
+    for name, target in FOCUS_COLUMNS.items():
+        if name not in file.columns:
+            parts.append(f"{_ABSENT_VALUE.get(name, 'NULL')} AS {quote(name)}")
+            continue
+        if name == "Tags":
+            parts.append(f'{tags_sql(quote(name), file.columns[name])} AS "Tags"')
+        elif name == "BillingCurrency":
+            parts.append(f"upper(trim({quote(name)})) AS {quote(name)}")
+        elif target == "VARCHAR" and file.columns[name] == "VARCHAR":
+            parts.append(quote(name))  # the reader already maps '' and NULL to null
+        else:
+            parts.append(f"{cast_sql(quote(name), target)} AS {quote(name)}")
+    return ", ".join(parts)
+
+
+def optional_columns_absent(file: InputFile) -> list[str]:
+    return [name for name in OPTIONAL_FOCUS_COLUMNS if name not in file.columns]
+
+
+def legacy_cur_layout(file: InputFile) -> bool:
+    return any("/" in name for name in file.columns)
+
+
+def cur_column_name(file: InputFile, cur2_name: str) -> str:
+    """The file's spelling of a CUR 2.0 column (itself, or the legacy `lineItem/...` name)."""
+    if not legacy_cur_layout(file):
+        return cur2_name
+    legacy = {str(k): v for k, v in LEGACY_CUR_NAMES.items()}
+    return legacy.get(cur2_name, cur2_name)

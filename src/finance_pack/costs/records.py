@@ -1,0 +1,85 @@
+"""Load canonical `CostRecord`s (from API connectors, not files) into the cost store.
+
+Same transaction shape as file ingestion, but a connector restates single days: re-fetching a
+day from Cost Explorer replaces that day for the source and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+
+from finance_pack.costs import schema
+from finance_pack.costs.rollup import replace_restated
+from finance_pack.costs.store import CostStore
+from finance_pack.domain.costs import CostRecord, canonical_tags_json
+
+_COST = pa.decimal128(38, 12)
+
+
+def records_table(records: Sequence[CostRecord], source: str, load_id: int) -> pa.Table:
+    def naive(values: Iterable[Any]) -> list[Any]:
+        return [v.replace(tzinfo=None) for v in values]
+
+    return pa.table(
+        {
+            "source": pa.array([source] * len(records), pa.string()),
+            "billing_period": pa.array([r.billing_period.date() for r in records], pa.date32()),
+            "load_id": pa.array([load_id] * len(records), pa.int64()),
+            "ChargePeriodStart": pa.array(
+                naive(r.charge_period_start for r in records), pa.timestamp("us")
+            ),
+            "ChargePeriodEnd": pa.array(
+                naive(r.charge_period_end for r in records), pa.timestamp("us")
+            ),
+            "BilledCost": pa.array([r.billed_cost.amount for r in records], _COST),
+            "EffectiveCost": pa.array([r.effective_cost.amount for r in records], _COST),
+            "BillingCurrency": [r.billing_currency for r in records],
+            "ProviderName": [r.provider_name for r in records],
+            "BillingAccountId": [r.billing_account_id for r in records],
+            "SubAccountId": pa.array([r.sub_account_id for r in records], pa.string()),
+            "ServiceName": [r.service_name for r in records],
+            "ServiceCategory": pa.array([r.service_category for r in records], pa.string()),
+            "RegionId": pa.array([r.region_id for r in records], pa.string()),
+            "ChargeCategory": pa.array([r.charge_category for r in records], pa.string()),
+            "Tags": [canonical_tags_json(r.tags) for r in records],
+        }
+    )
+
+
+def replace_days(
+    store: CostStore, source: str, days: Sequence[date], records: Sequence[CostRecord]
+) -> int:
+    """Make `days` of `source` hold exactly `records` (an empty day is cleared), atomically."""
+    con = store.duckdb
+    row = con.execute(f"SELECT coalesce(max(load_id), 0) + 1 FROM {schema.LINE_ITEMS}").fetchone()
+    load_id = int(row[0])
+    stray = [r for r in records if r.charge_period_start.date() not in set(days)]
+    if stray:
+        raise ValueError(f"record dated {stray[0].charge_period_start} is outside the days given")
+    con.begin()
+    try:
+        con.execute(
+            f"DELETE FROM {schema.LINE_ITEMS} WHERE source = ? "
+            f'AND CAST("ChargePeriodStart" AS DATE) IN (SELECT unnest(?::DATE[]))',
+            [source, list(days)],
+        )
+        con.execute(
+            f"DELETE FROM {schema.DAILY} WHERE source = ? "
+            f"AND usage_date IN (SELECT unnest(?::DATE[]))",
+            [source, list(days)],
+        )
+        if records:
+            incoming = records_table(records, source, load_id)
+            con.register("incoming_records", incoming)
+            con.execute(f"INSERT INTO {schema.LINE_ITEMS} BY NAME SELECT * FROM incoming_records")
+            con.unregister("incoming_records")
+            replace_restated(con, load_id, "day", store.rollup_tag_keys())
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return len(records)

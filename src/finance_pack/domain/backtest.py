@@ -1,0 +1,126 @@
+"""Replay past months day by day and score each forecaster's month-end forecasts.
+
+Day k of a month is the forecast made once k days are complete (elapsed days = k, as the KPI
+report counts them), seeing only those days and the months before. Days 1 to the month's
+second-to-last day are scored; on the last day nothing is left to forecast.
+"""
+
+from __future__ import annotations
+
+import calendar
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from finance_pack.domain.forecasting import FORECASTERS, Forecaster, ForecastRequest
+
+MAPE_WINDOW = (5, 25)
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestResult:
+    """How one forecaster did: MAPE (%) by elapsed day, its mean over days 5-25, and the
+    share of forecasts whose 80 % interval held the actual month-end (None without one)."""
+
+    forecaster: str
+    months: int
+    series: int
+    mape_by_day: dict[int, float] = field(default_factory=dict)
+    mape_5_25: float | None = None
+    interval_coverage: float | None = None
+
+    def to_json_dict(self) -> dict[str, object]:
+        return {
+            "forecaster": self.forecaster,
+            "months": self.months,
+            "series": self.series,
+            "mape_by_day": {str(day): value for day, value in sorted(self.mape_by_day.items())},
+            "mape_5_25": self.mape_5_25,
+            "interval_coverage": self.interval_coverage,
+        }
+
+
+@dataclass
+class _Tally:
+    errors_by_day: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
+    covered: int = 0
+    with_interval: int = 0
+
+
+def complete_months(daily: Mapping[date, Decimal]) -> list[tuple[int, int]]:
+    """The months (year, month) for which every day is present, oldest first."""
+    days_by_month: dict[tuple[int, int], int] = defaultdict(int)
+    for day in daily:
+        days_by_month[(day.year, day.month)] += 1
+    return sorted(
+        month for month, count in days_by_month.items() if count == calendar.monthrange(*month)[1]
+    )
+
+
+def backtest(
+    histories: Sequence[Mapping[date, Decimal]],
+    months: int,
+    forecasters: Mapping[str, Forecaster] = FORECASTERS,
+) -> list[BacktestResult]:
+    """Score `forecasters` on the last `months` complete months of each daily history."""
+    tallies = {name: _Tally() for name in forecasters}
+    replayed: set[tuple[int, int]] = set()
+    for daily in histories:
+        ordered = sorted(daily.items())
+        for year, month in complete_months(daily)[-months:] if months > 0 else []:
+            replayed.add((year, month))
+            _replay_month(ordered, year, month, forecasters, tallies)
+    return [
+        _summarise(name, tally, len(replayed), len(histories)) for name, tally in tallies.items()
+    ]
+
+
+def _replay_month(
+    ordered: list[tuple[date, Decimal]],
+    year: int,
+    month: int,
+    forecasters: Mapping[str, Forecaster],
+    tallies: dict[str, _Tally],
+) -> None:
+    first_day = date(year, month, 1)
+    days = calendar.monthrange(year, month)[1]
+    dates = [day for day, _ in ordered]
+    month_start = bisect_left(dates, first_day)
+    actual = sum((amount for _, amount in ordered[month_start : month_start + days]), Decimal(0))
+    if actual == 0:
+        return  # a percentage error of a zero month means nothing
+    for elapsed in range(1, days):
+        cutoff = first_day + timedelta(days=elapsed)
+        seen = dict(ordered[: month_start + elapsed])
+        request = ForecastRequest(seen, year, month, cutoff)
+        for name, forecaster in forecasters.items():
+            forecast = forecaster.forecast(request)
+            if forecast is None:
+                continue
+            tally = tallies[name]
+            tally.errors_by_day[elapsed].append(float(abs(forecast.point - actual) / abs(actual)))
+            if forecast.low is not None and forecast.high is not None:
+                tally.with_interval += 1
+                tally.covered += forecast.low <= actual <= forecast.high
+
+
+def _summarise(name: str, tally: _Tally, months: int, series: int) -> BacktestResult:
+    mape_by_day = {
+        day: round(100 * sum(errors) / len(errors), 2)
+        for day, errors in sorted(tally.errors_by_day.items())
+    }
+    first, last = MAPE_WINDOW
+    window = [value for day, value in mape_by_day.items() if first <= day <= last]
+    return BacktestResult(
+        forecaster=name,
+        months=months,
+        series=series,
+        mape_by_day=mape_by_day,
+        mape_5_25=round(sum(window) / len(window), 2) if window else None,
+        interval_coverage=(
+            round(tally.covered / tally.with_interval, 4) if tally.with_interval else None
+        ),
+    )

@@ -1,0 +1,1 @@
+"""AWS adapters: Cost Explorer, CloudWatch billing metrics, and the access check for doctor."""

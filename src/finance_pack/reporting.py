@@ -1,0 +1,130 @@
+"""KPI reports for budgets: one cost-store query for every budget, then the pure domain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
+from finance_pack.config import FinanceConfig
+from finance_pack.costs.queries import CostQueries, Metric
+from finance_pack.costs.store import CostStore
+from finance_pack.domain.billing_month import BillingMonth
+from finance_pack.domain.budgets import Budget
+from finance_pack.domain.daily import local_daily_totals
+from finance_pack.domain.forecasting import HISTORY_DAYS_WANTED
+from finance_pack.domain.kpis import FxRates, KpiReport, compute_kpis
+from finance_pack.domain.movers import Mover, biggest_movers
+
+
+@contextmanager
+def cost_queries(url: str) -> Iterator[CostQueries]:
+    """The cost store, open only while it is read: DuckDB lets one process write its file,
+    so a long-lived API or agent must not keep it open while `ingest` runs."""
+    store = CostStore.open(url)
+    try:
+        yield CostQueries(store.backend)
+    finally:
+        store.close()
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """What every KPI read needs from finance.yaml."""
+
+    timezone: str
+    metric: Metric
+    forecaster: str
+    fx_rates: FxRates
+
+    @classmethod
+    def from_config(cls, config: FinanceConfig, forecaster: str | None = None) -> ReportSettings:
+        rates: dict[tuple[str, str], Decimal] = {}
+        for pair, rate in config.fx_rates.items():
+            base, quote = pair.split("/")
+            rates[(base, quote)] = rate
+        return cls(
+            timezone=config.timezone,
+            metric=config.cost_metric,
+            forecaster=forecaster or config.budgeteer.forecaster,
+            fx_rates=rates,
+        )
+
+
+def default_month(queries: CostQueries, settings: ReportSettings, now: datetime) -> BillingMonth:
+    """The month of the newest complete data, else the current month."""
+    as_of = queries.as_of()
+    reference = min(as_of - timedelta(microseconds=1), now) if as_of else now
+    return BillingMonth.containing(reference, settings.timezone)
+
+
+def kpi_reports(
+    queries: CostQueries,
+    budgets: Sequence[Budget],
+    settings: ReportSettings,
+    *,
+    now: datetime,
+    month: BillingMonth | None = None,
+) -> list[KpiReport]:
+    """KPIs of every budget for `month` (default: the month of the newest data)."""
+    return [
+        snapshot.report
+        for snapshot in budget_snapshots(
+            queries, budgets, settings, now=now, month=month, movers=False
+        )
+    ]
+
+
+def budget_snapshots(
+    queries: CostQueries,
+    budgets: Sequence[Budget],
+    settings: ReportSettings,
+    *,
+    now: datetime,
+    month: BillingMonth | None = None,
+    movers: bool = True,
+) -> list[BudgetSnapshot]:
+    """KPIs plus the month's daily spend and the week's movers, per budget (weekly summary)."""
+    month = month or default_month(queries, settings, now)
+    start = month.start - timedelta(days=HISTORY_DAYS_WANTED)
+    scopes = {b.name: b.scope for b in budgets}
+    series = queries.spend_series_many(scopes, start, month.end, None, settings.metric)
+    data_start = queries.data_start()
+    snapshots = []
+    for budget in budgets:
+        report = compute_kpis(
+            series[budget.name],
+            budget,
+            month,
+            now=now,
+            data_start=data_start,
+            forecaster=settings.forecaster,
+            fx_rates=settings.fx_rates,
+        )
+        daily = local_daily_totals(
+            series[budget.name].points, month.zone, report.as_of, data_start=data_start
+        )
+        month_days = tuple(
+            (d, a)
+            for d, a in sorted(daily.items())
+            if month.first_day <= d < month.next().first_day
+        )
+        service_movers = _week_movers(queries, budget, report.as_of, settings) if movers else ()
+        snapshots.append(BudgetSnapshot(report, month_days, tuple(service_movers)))
+    return snapshots
+
+
+def _week_movers(
+    queries: CostQueries, budget: Budget, as_of: datetime, settings: ReportSettings
+) -> list[Mover]:
+    """Services whose spend changed most between the last two complete weeks."""
+    week = timedelta(days=7)
+
+    def spend(start: datetime, end: datetime) -> Mapping[str, Decimal]:
+        rows = queries.spend_by_dimension(budget.scope, "service", start, end, settings.metric)
+        return {row.key: row.amount.amount for row in rows}
+
+    return biggest_movers(spend(as_of - week, as_of), spend(as_of - 2 * week, as_of - week))

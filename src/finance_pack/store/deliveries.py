@@ -1,0 +1,171 @@
+"""Claimed deliveries: the durable state that makes a Slack post happen exactly once.
+
+A delivery (a week's summary for a channel, a threshold alert) is a row with a unique key.
+A replica claims it by inserting the row, or by taking over a row whose lease ran out or
+whose retry is due, with a conditional UPDATE that only one replica can win on SQLite and
+PostgreSQL alike. Whoever takes over a row that was claimed before must look the message up
+in Slack first: the previous holder may have posted and died before recording it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, Table, and_, select
+from sqlalchemy.exc import IntegrityError
+
+from finance_pack.store.tables import budgeteer_posts, threshold_alerts
+
+DELIVERY_TABLES = {"budgeteer_posts": budgeteer_posts, "threshold_alerts": threshold_alerts}
+RETRY_BASE = timedelta(minutes=1)
+RETRY_CAP = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: int
+    attempts: int
+    maybe_posted: bool  # an earlier attempt may have reached Slack: look it up first
+
+
+def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Exponential backoff with full jitter, capped at an hour."""
+    ceiling: timedelta = min(RETRY_CAP, RETRY_BASE * int(2 ** min(max(attempts - 1, 0), 16)))
+    fraction = (rng or random.Random()).uniform(0.5, 1.0)
+    return ceiling * fraction
+
+
+def try_claim(
+    engine: Engine,
+    table: Table,
+    key: Mapping[str, Any],
+    *,
+    replica: str,
+    now: datetime,
+    lease: timedelta,
+    extra: Mapping[str, Any] | None = None,
+) -> Claim | None:
+    """Claim the delivery named by `key`, or None when it is done, held, or not yet due."""
+    where = and_(*(table.c[name] == value for name, value in key.items()))
+    try:
+        with engine.begin() as connection:
+            row = connection.execute(select(table).where(where)).first()
+            if row is None:
+                values = {
+                    **key,
+                    **(extra or {}),
+                    "state": "claimed",
+                    "claimed_by": replica,
+                    "lease_until": now + lease,
+                    "attempts": 1,
+                    "created_at": now,
+                }
+                inserted = connection.execute(table.insert().values(**values))
+                new_id = inserted.inserted_primary_key[0]  # type: ignore[index]
+                return Claim(int(new_id), 1, maybe_posted=False)
+            if not _claimable(row, now):
+                return None
+            taken = connection.execute(
+                table.update()
+                .where(
+                    table.c.id == row.id,
+                    table.c.state == row.state,
+                    table.c.claimed_by == row.claimed_by,
+                    table.c.lease_until == row.lease_until,
+                )
+                .values(
+                    state="claimed",
+                    claimed_by=replica,
+                    lease_until=now + lease,
+                    attempts=row.attempts + 1,
+                )
+            )
+            if taken.rowcount != 1:
+                return None
+            return Claim(row.id, row.attempts + 1, maybe_posted=True)
+    except IntegrityError:
+        return None  # another replica inserted the row first: it holds the claim
+
+
+def _claimable(row: Any, now: datetime) -> bool:
+    if row.state == "posted":
+        return False
+    if row.state == "claimed":
+        return bool(row.lease_until <= now)  # its holder died or hung
+    return row.next_attempt_at is None or row.next_attempt_at <= now
+
+
+def mark_posted(
+    engine: Engine,
+    table: Table,
+    claim: Claim,
+    replica: str,
+    *,
+    channel_id: str,
+    ts: str,
+    posted_at: datetime,
+) -> bool:
+    """Record the post; False when this replica no longer holds the claim."""
+    with engine.begin() as connection:
+        result = connection.execute(
+            table.update()
+            .where(
+                table.c.id == claim.id, table.c.claimed_by == replica, table.c.state == "claimed"
+            )
+            .values(
+                state="posted",
+                channel_id=channel_id,
+                message_ts=ts,
+                posted_at=posted_at,
+                last_error=None,
+                next_attempt_at=None,
+            )
+        )
+        return result.rowcount == 1
+
+
+def mark_retry(
+    engine: Engine,
+    table: Table,
+    claim: Claim,
+    replica: str,
+    *,
+    error: str,
+    now: datetime,
+    permanent: bool,
+    retry_after: timedelta | None = None,
+) -> datetime:
+    """Give the claim back with the time of the next attempt; the delivery is never dropped.
+
+    A permanent error (channel not found, bad token) waits for an operator's fix, so it is
+    retried hourly instead of in a tight loop.
+    """
+    delay = RETRY_CAP if permanent else max(retry_delay(claim.attempts), retry_after or timedelta())
+    next_at = now + delay
+    with engine.begin() as connection:
+        connection.execute(
+            table.update()
+            .where(table.c.id == claim.id, table.c.claimed_by == replica)
+            .values(
+                state="failed" if permanent else "retry",
+                last_error=error[:2000],
+                next_attempt_at=next_at,
+                lease_until=now,
+            )
+        )
+    return next_at
+
+
+def next_retry_at(engine: Engine, table: Table) -> datetime | None:
+    with engine.connect() as connection:
+        value = connection.execute(
+            select(table.c.next_attempt_at)
+            .where(table.c.state.in_(("retry", "failed")))
+            .order_by(table.c.next_attempt_at)
+            .limit(1)
+        ).scalar()
+    return value

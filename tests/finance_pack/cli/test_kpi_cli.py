@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from finance_pack.sandbox.seed_spend import write_focus_csv
+
+Run = Callable[..., tuple[int, str, str]]
+FIRST, LAST = date(2025, 6, 1), date(2026, 10, 20)
+
+
+@pytest.fixture
+def seeded(brctl: Run, installed_target: Path, tmp_path: Path) -> Path:
+    export = tmp_path / "focus.csv"
+    write_focus_csv(export, FIRST, LAST)
+    code, _, err = brctl("finance", "ingest", "focus", str(export), "--format", "json")
+    assert code == 0, err
+    return export
+
+
+def _independent_mtd(
+    export: Path, month: str, predicate: Callable[[dict[str, str]], bool]
+) -> Decimal:
+    with export.open() as handle:
+        return sum(
+            (
+                Decimal(row["BilledCost"])
+                for row in csv.DictReader(handle)
+                if row["ChargePeriodStart"].startswith(month) and predicate(row)
+            ),
+            Decimal(0),
+        )
+
+
+def test_kpis_agree_to_the_cent_with_an_independent_sum(brctl: Run, seeded: Path) -> None:
+    brctl(
+        "finance",
+        "budget",
+        "set",
+        "data",
+        "--amount",
+        "3000",
+        "--currency",
+        "USD",
+        "--tag",
+        "team=data",
+        "--threshold",
+        "80",
+    )
+    code, out, err = brctl("finance", "kpi", "--format", "json")
+    assert code == 0, err
+    reports = {r["budget"]: r for r in json.loads(out)}
+    total, data = reports["total"], reports["data"]
+    assert total["month"] == "2026-10" and total["as_of"] == "2026-10-21T00:00:00Z"
+    assert Decimal(total["mtd_spend"]) == _independent_mtd(seeded, "2026-10", lambda r: True)
+    assert Decimal(data["mtd_spend"]) == _independent_mtd(
+        seeded, "2026-10", lambda r: '"team": "data"' in r["Tags"]
+    )
+    assert total["elapsed_days"] == "20" and total["forecaster"] == "seasonal"
+    linear = Decimal(total["mtd_spend"]) / 20 * 31
+    assert abs(Decimal(total["linear_forecast_month_end"]) - linear) <= Decimal("0.01")
+    assert (
+        Decimal(total["forecast_low"])
+        <= Decimal(total["forecast_month_end"])
+        <= Decimal(total["forecast_high"])
+    )
+    for key in (
+        "budget",
+        "month",
+        "currency",
+        "as_of",
+        "mtd_spend",
+        "elapsed_days",
+        "daily_burn",
+        "forecast_month_end",
+        "forecast_low",
+        "forecast_high",
+        "forecaster",
+        "budget_amount",
+        "consumption_forecast_pct",
+        "consumption_actual_pct",
+        "status",
+    ):
+        assert key in total
+
+
+def test_csv_and_table_outputs(brctl: Run, seeded: Path) -> None:
+    code, out, _ = brctl("finance", "kpi", "--format", "csv", "--forecaster", "linear")
+    assert code == 0
+    header, first = out.splitlines()[:2]
+    assert header.startswith("budget,month,mtd_spend") and first.startswith("total,2026-10,")
+    assert brctl("finance", "kpi")[0] == 0
+
+
+def test_scope_matching_nothing_reports_no_spend(brctl: Run, seeded: Path) -> None:
+    brctl(
+        "finance",
+        "budget",
+        "set",
+        "ghost",
+        "--amount",
+        "10",
+        "--currency",
+        "USD",
+        "--service",
+        "Nope",
+    )
+    code, out, _ = brctl("finance", "kpi", "--budget", "ghost", "--format", "json")
+    [report] = json.loads(out)
+    assert code == 0 and report["no_spend_in_scope"] is True and report["mtd_spend"] == "0.00"
+    code, out, _ = brctl("finance", "kpi", "--budget", "ghost", "--format", "csv")
+    assert "ok (no spend in scope)" in out
+
+
+@pytest.mark.parametrize(
+    ("month", "message"),
+    [
+        ("2099-01", "has not started yet"),
+        ("2024-01", "no cost data for 2024-01"),
+        ("2026-13", "--month"),
+    ],
+)
+def test_bad_months_are_usage_errors(brctl: Run, seeded: Path, month: str, message: str) -> None:
+    code, _, err = brctl("finance", "kpi", "--month", month)
+    assert code == 2 and message in err
+
+
+def test_empty_cost_store_says_so(brctl: Run, installed_target: Path) -> None:
+    code, _, err = brctl("finance", "kpi")
+    assert code == 2 and "ingest" in err
+
+
+def test_backtest_reports_both_forecasters(brctl: Run, seeded: Path) -> None:
+    code, out, err = brctl("finance", "forecast", "backtest", "--months", "2", "--format", "json")
+    assert code == 0, err
+    results = {r["forecaster"]: r for r in json.loads(out)}
+    assert set(results) == {"linear", "seasonal"}
+    assert results["linear"]["interval_coverage"] is None and results["linear"]["months"] == 2
+    assert 0 <= results["seasonal"]["interval_coverage"] <= 1
+    assert results["seasonal"]["mape_5_25"] < results["linear"]["mape_5_25"]
+    assert set(results["linear"]["mape_by_day"]) >= {"5", "25"}
+
+
+def test_slo_contract_lists_the_three_slos(brctl: Run, installed_target: Path) -> None:
+    code, out, _ = brctl("finance", "slo", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0
+    assert {r["slo"] for r in rows} == {
+        "budgeteer_weekly_cadence",
+        "invoice_delivery",
+        "anomaly_alert_latency",
+    }
+    for row in rows:
+        assert {
+            "objective",
+            "window",
+            "attainment",
+            "error_budget_remaining",
+            "events",
+            "p50_seconds",
+            "p95_seconds",
+            "p99_seconds",
+            "max_seconds",
+        } <= set(row)

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from finance_pack.domain.forecasting import (
+    DEFAULT_FORECASTER,
+    FORECASTERS,
+    ForecastRequest,
+    LinearForecaster,
+    SeasonalForecaster,
+)
+
+
+def _history(
+    first: date, last: date, spend_on: dict[int, Decimal] | None = None
+) -> dict[date, Decimal]:
+    """100 a weekday, 20 a weekend day, plus `spend_on[day_of_month]` on those days."""
+    extra = spend_on or {}
+    days = (last - first).days + 1
+    history = {}
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        usage = Decimal(20) if day.weekday() >= 5 else Decimal(100)
+        history[day] = usage + extra.get(day.day, Decimal(0))
+    return history
+
+
+def _actual(history: dict[date, Decimal], year: int, month: int) -> Decimal:
+    return sum((v for d, v in history.items() if (d.year, d.month) == (year, month)), Decimal(0))
+
+
+def test_registry_names_both_forecasters_and_defaults_to_seasonal() -> None:
+    assert set(FORECASTERS) == {"linear", "seasonal"}
+    assert DEFAULT_FORECASTER == "seasonal"
+    assert all(forecaster.name == name for name, forecaster in FORECASTERS.items())
+
+
+def test_linear_projects_burn_over_the_month_without_interval() -> None:
+    history = {date(2026, 11, day): Decimal("10.01") for day in range(1, 4)}
+    forecast = LinearForecaster().forecast(ForecastRequest(history, 2026, 11, date(2026, 11, 4)))
+    assert forecast is not None
+    assert (forecast.point, forecast.low, forecast.high) == (Decimal("300.30"), None, None)
+
+
+def test_linear_has_no_forecast_on_day_zero() -> None:
+    history = {date(2026, 10, 31): Decimal(5)}
+    assert (
+        LinearForecaster().forecast(ForecastRequest(history, 2026, 11, date(2026, 11, 1))) is None
+    )
+
+
+def test_request_refuses_a_cutoff_outside_the_month() -> None:
+    with pytest.raises(ValueError, match="cutoff"):
+        ForecastRequest({}, 2026, 11, date(2026, 12, 2))
+
+
+def test_seasonal_learns_the_weekday_pattern_and_the_charge_on_the_first() -> None:
+    history = _history(date(2026, 5, 1), date(2026, 10, 31), {1: Decimal(3000)})
+    history |= _history(date(2026, 11, 1), date(2026, 11, 30), {1: Decimal(3000)})
+    actual = _actual(history, 2026, 11)
+    request = ForecastRequest(history, 2026, 11, date(2026, 11, 6))
+    seasonal = SeasonalForecaster().forecast(request)
+    linear = LinearForecaster().forecast(request)
+    assert seasonal is not None and linear is not None
+    assert abs(seasonal.point - actual) / actual < Decimal("0.005")
+    assert abs(linear.point - actual) / actual > Decimal("0.5")
+
+
+def test_seasonal_interval_brackets_the_point_and_is_rounded_to_the_quantum() -> None:
+    history = _history(date(2025, 1, 1), date(2026, 11, 12), {1: Decimal("123.457")})
+    request = ForecastRequest(history, 2026, 11, date(2026, 11, 13), quantum=Decimal(1))
+    forecast = SeasonalForecaster().forecast(request)
+    assert forecast is not None and forecast.low is not None and forecast.high is not None
+    assert forecast.low <= forecast.point <= forecast.high
+    assert forecast.point == forecast.point.quantize(Decimal(1))
+
+
+def test_seasonal_never_looks_at_days_from_the_cutoff_on() -> None:
+    history = _history(date(2026, 1, 1), date(2026, 11, 9))
+    request = ForecastRequest(history, 2026, 11, date(2026, 11, 10))
+    leaked = history | {date(2026, 11, 10): Decimal(10**6), date(2026, 11, 20): Decimal(-(10**6))}
+    leaked_request = ForecastRequest(leaked, 2026, 11, date(2026, 11, 10))
+    assert SeasonalForecaster().forecast(request) == SeasonalForecaster().forecast(leaked_request)
+
+
+def test_seasonal_forecasts_day_zero_from_earlier_months() -> None:
+    history = _history(date(2026, 1, 1), date(2026, 10, 31))
+    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, date(2026, 11, 1)))
+    assert forecast is not None and forecast.point > 0
+
+
+def test_seasonal_without_any_history_has_no_forecast() -> None:
+    assert SeasonalForecaster().forecast(ForecastRequest({}, 2026, 11, date(2026, 11, 1))) is None
+
+
+def test_seasonal_with_little_history_gives_a_wide_uncalibrated_interval() -> None:
+    history = _history(date(2026, 11, 1), date(2026, 11, 9))
+    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, date(2026, 11, 10)))
+    assert forecast is not None and forecast.low is not None and forecast.high is not None
+    assert forecast.high - forecast.low == (forecast.point * Decimal("0.5")).quantize(
+        Decimal("0.01")
+    )
+
+
+def test_seasonal_of_a_complete_month_is_its_actual_spend() -> None:
+    history = _history(date(2026, 9, 1), date(2026, 11, 30))
+    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, date(2026, 12, 1)))
+    actual = _actual(history, 2026, 11)
+    assert forecast is not None
+    assert (forecast.point, forecast.low, forecast.high) == (actual, actual, actual)
