@@ -82,3 +82,12 @@ def slack_emulator(slack_emulator_session: RunningSlackEmulator) -> RunningSlack
     """The session's Slack emulator, emptied (messages, faults) for this test."""
     slack_emulator_session.emulator.reset()
     return slack_emulator_session
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """One moto server (AWS APIs) for the session, unseeded, on a free loopback port."""
+    from finance_pack.sandbox.aws import running_aws_sandbox
+
+    with running_aws_sandbox(seed=False) as running:
+        yield running.url

@@ -1,7 +1,10 @@
-"""Health checks of an installed pack: config, state store, secrets. Never prints a secret."""
+"""Health checks of an installed pack: config, state store, secrets, and whether the
+configured providers (Slack, AWS) answer with the credentials given. Never prints a secret."""
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -17,6 +20,7 @@ class Status(StrEnum):
     OK = "ok"
     WARN = "warn"
     FAIL = "fail"
+    SKIP = "skip"
 
 
 @dataclass(frozen=True)
@@ -72,11 +76,58 @@ def check_secrets(context: PackContext) -> list[Finding]:
     return findings
 
 
+def check_slack(context: PackContext) -> list[Finding]:
+    """`auth.test` with the configured token: who the bot is, in which workspace."""
+    from finance_pack.providers.slack import RetryPolicy, SlackSettings, SlackWebGateway
+    from finance_pack.providers.slack.settings import TOKEN_ENV, TOKEN_FILE_ENV
+
+    if not (os.environ.get(TOKEN_ENV) or os.environ.get(TOKEN_FILE_ENV)):
+        return [
+            Finding("slack", Status.SKIP, f"skipped (neither {TOKEN_ENV} nor {TOKEN_FILE_ENV} set)")
+        ]
+    try:
+        # A doctor answers within seconds: one quick retry, not the agents' patient policy.
+        settings = dataclasses.replace(
+            SlackSettings.from_env(
+                base_url=context.config.slack.api_url,
+                retry=RetryPolicy(max_attempts=2, max_total_wait_seconds=3),
+            ),
+            timeout_seconds=10,
+        )
+        identity = SlackWebGateway(settings).auth_check()
+    except CommandError as exc:
+        detail = f"{exc.message} (hint: {exc.hint})" if exc.hint else exc.message
+        return [Finding("slack", Status.FAIL, detail)]
+    bot = f"bot user {identity.user_id}" + (f" ({identity.bot_id})" if identity.bot_id else "")
+    team = f"team {identity.team} ({identity.team_id})"
+    return [Finding("slack", Status.OK, f"{bot} in {team} via {settings.base_url}")]
+
+
+def check_aws(context: PackContext) -> list[Finding]:
+    """Cost Explorer readable, and the credentials no broader than billing reads."""
+    aws = context.config.providers.aws
+    if not aws.enabled:
+        return [Finding("aws access", Status.SKIP, "skipped (providers.aws.enabled is false)")]
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    # Imported here: the access check builds its findings with this module's types.
+    from finance_pack.providers.aws.access import check_aws_access
+
+    try:
+        session = boto3.Session(region_name=aws.region)
+    except BotoCoreError as exc:  # e.g. AWS_PROFILE names a profile that does not exist
+        return [Finding("aws access", Status.FAIL, f"{exc} (hint: check AWS_PROFILE)")]
+    return check_aws_access(session, endpoint_url=aws.endpoint_url)
+
+
 CHECKS: list[tuple[str, Check]] = [
     ("manifest", check_manifest),
     ("config", check_config),
     ("state store", check_state_store),
     ("secrets", check_secrets),
+    ("slack", check_slack),
+    ("aws access", check_aws),
 ]
 
 

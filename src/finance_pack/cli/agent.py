@@ -16,6 +16,7 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
+from finance_pack.clock import SystemClock
 
 app = typer.Typer(help="Run the pack's agents.", no_args_is_help=True)
 
@@ -28,6 +29,9 @@ class AgentName(StrEnum):
 def run(
     name: Annotated[AgentName, typer.Argument(help="The agent to run.")],
     target: TargetOption = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Do one round of due work, then exit (cron-style).")
+    ] = False,
 ) -> None:
     """Run one agent until SIGTERM or Ctrl-C; several replicas need FINANCE_DATABASE_URL.
 
@@ -36,6 +40,10 @@ def run(
     configure_logging()
     context = open_context(target)
     budgeteer = build_budgeteer(context, open_state(context))
+    if once:
+        next_due = budgeteer.tick(SystemClock().now())
+        console.print(f"{name.value}: due work done; next due {next_due:%Y-%m-%d %H:%M} UTC")
+        return
     loop = AgentLoop(name.value, budgeteer.tick)
     console.print(f"{name.value} running as {budgeteer.replica}; SIGTERM stops it")
     with stop_on_signals(loop.stop):

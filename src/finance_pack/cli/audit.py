@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -39,10 +40,17 @@ def parse_since(text: str, now: datetime) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+SUMMARY_WIDTH = 60
+
+
 def _summary(value: object) -> str:
+    """A short, one-line form for the table; JSON and CSV keep the full record."""
     if isinstance(value, dict) and set(value) == {"roles"}:
         return ", ".join(map(str, value["roles"])) or "no role"
-    return "" if value is None else str(value)
+    if value is None:
+        return ""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return text if len(text) <= SUMMARY_WIDTH else text[: SUMMARY_WIDTH - 1] + "…"
 
 
 def audit(

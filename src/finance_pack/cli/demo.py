@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from brctl.errors import CommandError
 from finance_pack.cli.common import console
-from finance_pack.sandbox.demo import SANDBOX_ENV, run_demo
+from finance_pack.sandbox.demo import DemoStepFailed, run_demo
 
 
 def _wait_for_interrupt() -> None:
@@ -34,8 +34,12 @@ def demo(
 
     Example: brctl finance demo --fresh --serve
     """
-    for name, value in SANDBOX_ENV.items():
-        os.environ.setdefault(name, value)
-    run_demo(
-        target.absolute(), console, fresh=fresh, keep_serving=_wait_for_interrupt if serve else None
-    )
+    try:
+        run_demo(
+            target.absolute(),
+            console,
+            fresh=fresh,
+            keep_serving=_wait_for_interrupt if serve else None,
+        )
+    except DemoStepFailed as exc:
+        raise CommandError(f"the demo stopped: {exc}") from exc

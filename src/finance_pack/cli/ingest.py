@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -95,16 +96,26 @@ def _run_files(
             )
     finally:
         store.close()
-    render([_report_row(report)], fmt, title=f"ingest {kind.value}")
+    render([_report_row(report, fmt)], fmt, title=f"ingest {kind.value}")
 
 
-def _report_row(report: IngestReport) -> dict[str, object]:
+def _periods(periods: Sequence[str]) -> str:
+    """`source month` labels; more than three become a count and the range."""
+    if len(periods) <= 3:
+        return ", ".join(periods)
+    ordered = sorted(periods)
+    return f"{len(ordered)} periods: {ordered[0]} … {ordered[-1]}"
+
+
+def _report_row(report: IngestReport, fmt: OutputFormat) -> dict[str, object]:
     return {
         "files": len(report.files),
         "rows": report.rows,
         "rejected": len(report.rejected),
         "rows_per_second": round(report.rows_per_second),
-        "periods_replaced": ", ".join(report.periods),
+        "periods_replaced": list(report.periods)
+        if fmt is OutputFormat.JSON
+        else _periods(report.periods),
         "rejects_file": str(report.rejects_path) if report.rejects_path else None,
     }
 

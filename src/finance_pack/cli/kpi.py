@@ -20,22 +20,42 @@ from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.errors import NotFoundError, UsageError
 from finance_pack.reporting import ReportSettings, cost_queries, kpi_reports
 
-TABLE_COLUMNS = [
+# Scripts get every field (JSON, CSV); people get the figures they read, one budget a line.
+CSV_COLUMNS = [
     "budget",
     "month",
+    "currency",
+    "as_of",
     "mtd_spend",
     "elapsed_days",
     "daily_burn",
     "forecast_month_end",
     "forecast_low",
     "forecast_high",
+    "forecaster",
     "linear_forecast_month_end",
     "budget_amount",
     "consumption_forecast_pct",
     "consumption_actual_pct",
     "status",
-    "as_of",
 ]
+
+
+def _table_row(row: dict[str, object]) -> dict[str, object]:
+    low, high = row["forecast_low"], row["forecast_high"]
+    forecast = row["forecast_month_end"]
+    band = f" ({low}–{high})" if low is not None and high is not None else ""
+    return {
+        "budget": row["budget"],
+        "month": row["month"],
+        "MTD": row["mtd_spend"],
+        "burn/day": row["daily_burn"],
+        "forecast (80% range)": f"{forecast}{band}" if forecast is not None else None,
+        "budget amount": row["budget_amount"],
+        "forecast %": row["consumption_forecast_pct"],
+        "actual %": row["consumption_actual_pct"],
+        "status": row["status"],
+    }
 
 
 def kpi(
@@ -78,4 +98,10 @@ def kpi(
     for row, report in zip(rows, reports, strict=True):
         if report.no_spend_in_scope and fmt is not OutputFormat.JSON:
             row["status"] = f"{row['status']} (no spend in scope)"
-    render(rows, fmt, title="KPIs", columns=None if fmt is OutputFormat.JSON else TABLE_COLUMNS)
+    if fmt is OutputFormat.TABLE:
+        as_of = rows[0]["as_of"] if rows else "n/a"
+        currency = rows[0]["currency"] if rows else ""
+        title = f"KPIs in {currency}, data as of {as_of}, forecaster {settings.forecaster}"
+        render([_table_row(row) for row in rows], fmt, title=title)
+        return
+    render(rows, fmt, title="KPIs", columns=None if fmt is OutputFormat.JSON else CSV_COLUMNS)

@@ -6,6 +6,7 @@ import signal
 import threading
 from collections.abc import Callable
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -14,15 +15,18 @@ from finance_pack.sandbox.servers import BackgroundServer
 from finance_pack.sandbox.slack import DEFAULT_TOKEN, SlackEmulator, create_app
 
 app = typer.Typer(
-    help="Run a local sandbox service (Slack emulator; Stripe and AWS follow).",
+    help="Run a local sandbox service (Slack emulator, AWS on moto; Stripe follows).",
     no_args_is_help=True,
 )
 console = Console(stderr=True)
 
+if TYPE_CHECKING:
+    from finance_pack.sandbox.aws import RunningAwsSandbox
+
 
 @app.callback()
 def sandbox() -> None:
-    """Local stand-ins for Slack (and soon Stripe and AWS), each alone in the foreground."""
+    """Local stand-ins for Slack and AWS (and soon Stripe), each alone in the foreground."""
 
 
 DEFAULT_SLACK_PORT = 8765
@@ -80,3 +84,65 @@ def slack(
     _stop_on_signals(stop)
     run_slack_sandbox(host, port, stop, token=token, on_ready=lambda s: _announce(s, token))
     console.print("Slack emulator stopped.")
+
+
+DEFAULT_AWS_PORT = 8766
+
+
+def run_aws_sandbox(
+    host: str,
+    port: int,
+    stop: threading.Event,
+    *,
+    seed: bool = True,
+    log_requests: bool = False,
+    on_ready: Callable[[RunningAwsSandbox], None] | None = None,
+) -> None:
+    """Serves moto (seeded unless `seed` is False) on `host:port` until `stop` is set."""
+    from finance_pack.sandbox.aws import running_aws_sandbox  # moto and boto3 load slowly
+
+    with running_aws_sandbox(host, port, seed=seed, log_requests=log_requests) as running:
+        if on_ready is not None:
+            on_ready(running)
+        stop.wait()
+
+
+def _announce_aws(running: RunningAwsSandbox) -> None:
+    console.print(f"[bold]AWS sandbox[/] (moto) listening on {running.url}")
+    for name, value in running.environment.items():
+        console.print(f"  export {name}={value}")
+    console.print("  and in finance.yaml: providers.aws.enabled: true")
+    if running.seed is not None:
+        seed = running.seed
+        console.print(
+            f"Seeded Cost Explorer and CloudWatch AWS/Billing EstimatedCharges for "
+            f"{seed.start} .. {seed.newest.day} ({seed.billed_total()} USD billed; "
+            f"{seed.newest.day} is answered as estimated first). Load it with:"
+        )
+        console.print(f"  {seed.ingest_command}")
+    console.print("  Ctrl-C (or SIGTERM) stops it.")
+
+
+@app.command("aws")
+def aws(
+    port: int = typer.Option(DEFAULT_AWS_PORT, help="TCP port (0: any free port)."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    seed: bool = typer.Option(
+        True, "--seed/--no-seed", help="Queue Cost Explorer results and billing metrics."
+    ),
+    log_requests: bool = typer.Option(False, "--log-requests", help="Log every AWS request."),
+) -> None:
+    """Run AWS (moto's server) in the foreground until Ctrl-C or SIGTERM.
+
+    With --seed (the default) Cost Explorer answers GetCostAndUsage for the sandbox's spend
+    (the 1st of last month through yesterday, per service and linked account) and CloudWatch
+    holds AWS/Billing EstimatedCharges for it, so `brctl finance ingest aws-ce` works at once.
+
+    Example:
+
+        brctl finance sandbox aws --port 8766
+    """
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    run_aws_sandbox(host, port, stop, seed=seed, log_requests=log_requests, on_ready=_announce_aws)
+    console.print("AWS sandbox stopped.")

@@ -25,12 +25,20 @@ from finance_pack.domain.spend import SpendPoint, SpendSeries
 Metric = Literal["BilledCost", "EffectiveCost"]
 Dimension = Literal["service", "account"]
 DEFAULT_CURRENCY = "USD"
+_ONE_DAY = timedelta(days=1)
+_ZERO = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
 class DimensionSpend:
     key: str
     amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class _Extent:
+    freshness: dict[str, datetime]
+    data_start: datetime | None
 
 
 class CostQueries:
@@ -42,10 +50,13 @@ class CostQueries:
 
     # ---- building blocks -----------------------------------------------------------------
 
+    def _rollup_keeps_tags(self, scope: Scope) -> bool:
+        keys = self.rollup_tag_keys
+        return keys is None or set(scope.tags) <= set(keys)
+
     def _daily_for(self, scope: Scope) -> Any:
         """The rollup, or line items shaped like it when the rollup lost a tag key we need."""
-        keys = self.rollup_tag_keys
-        if keys is None or set(scope.tags) <= set(keys):
+        if self._rollup_keeps_tags(scope):
             return self.backend.table(schema.DAILY)
         items = self.backend.table(schema.LINE_ITEMS)
         return items.mutate(usage_date=items.ChargePeriodStart.date())
@@ -81,34 +92,92 @@ class CostQueries:
         currency: str | None = None,
         metric: Metric = "BilledCost",
     ) -> dict[str, SpendSeries]:
-        """One query for every scope (a UNION ALL), plus one for freshness."""
-        parts = []
-        for name, scope in scopes.items():
-            table = self._scoped(scope, start, end, currency)
-            parts.append(
-                table.group_by(["usage_date", "BillingCurrency"])
-                .aggregate(amount=table[metric].sum())
-                .mutate(scope=ibis.literal(name))
-            )
-        rows = ibis.union(*parts, distinct=False).to_pyarrow().to_pylist() if parts else []
-        freshness = self.freshness_by_provider()
-        by_scope: dict[str, list[dict[str, Any]]] = {name: [] for name in scopes}
-        for row in rows:
-            by_scope[row["scope"]].append(row)
+        """Daily spend of every scope from one pass over the rollup (plus one over the line
+        items for scopes the rollup cannot answer), and one query for freshness."""
+        rows_by_scope: dict[str, list[dict[str, Any]]] = {name: [] for name in scopes}
+        for table, batch in self._batches(scopes):
+            for name, rows in self._daily_sums(table, batch, start, end, currency, metric).items():
+                rows_by_scope[name] += rows
+        extent = self._extent()
         return {
-            name: _series(by_scope[name], currency, _as_of(freshness, scopes[name]), start, end)
+            name: _series(
+                rows_by_scope[name],
+                currency,
+                _as_of(extent.freshness, scopes[name]),
+                (start, end),
+                extent.data_start,
+            )
             for name in scopes
         }
 
+    def _batches(self, scopes: Mapping[str, Scope]) -> list[tuple[Any, dict[str, Scope]]]:
+        """Scopes grouped by the table that answers them: the rollup, else the line items."""
+        rollup: dict[str, Scope] = {}
+        line_items: dict[str, Scope] = {}
+        for name, scope in scopes.items():
+            (rollup if self._rollup_keeps_tags(scope) else line_items)[name] = scope
+        batches = []
+        if rollup:
+            batches.append((self.backend.table(schema.DAILY), rollup))
+        if line_items:
+            items = self.backend.table(schema.LINE_ITEMS)
+            batches.append((items.mutate(usage_date=items.ChargePeriodStart.date()), line_items))
+        return batches
+
+    def _daily_sums(
+        self,
+        table: Any,
+        scopes: Mapping[str, Scope],
+        start: datetime,
+        end: datetime,
+        currency: str | None,
+        metric: Metric,
+    ) -> dict[str, list[dict[str, Any]]]:
+        """One scan: per day and currency, one conditional sum per scope (null: no rows)."""
+        predicates = [table.usage_date >= _day(start), table.usage_date < _day_ceil(end)]
+        if currency:
+            predicates.append(table.BillingCurrency == currency)
+        window = table.filter(*predicates)
+        names = list(scopes)
+        sums = {
+            f"s{i}": window[metric].sum(where=_all_of(scope_predicates(window, scopes[name])))
+            for i, name in enumerate(names)
+        }
+        expr = window.group_by(["usage_date", "BillingCurrency"]).aggregate(**sums)
+        by_scope: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+        for row in expr.to_pyarrow().to_pylist():
+            for i, name in enumerate(names):
+                amount = row[f"s{i}"]
+                if amount is not None:
+                    by_scope[name].append(
+                        {
+                            "usage_date": row["usage_date"],
+                            "BillingCurrency": row["BillingCurrency"],
+                            "amount": amount,
+                        }
+                    )
+        return by_scope
+
     def freshness_by_provider(self) -> dict[str, datetime]:
         """Per provider: end of the last complete hour of data present."""
+        return self._extent().freshness
+
+    def _extent(self) -> _Extent:
+        """Freshness per provider and the first day of data, in one query."""
         daily = self.backend.table(schema.DAILY)
-        expr = daily.group_by("ProviderName").aggregate(last_end=daily.last_end.max())
-        return {
-            row["ProviderName"]: _floor_hour(row["last_end"])
-            for row in expr.to_pyarrow().to_pylist()
-            if row["last_end"] is not None
-        }
+        expr = daily.group_by("ProviderName").aggregate(
+            last_end=daily.last_end.max(), first=daily.usage_date.min()
+        )
+        rows = expr.to_pyarrow().to_pylist()
+        firsts = [row["first"] for row in rows if row["first"] is not None]
+        return _Extent(
+            freshness={
+                row["ProviderName"]: _floor_hour(row["last_end"])
+                for row in rows
+                if row["last_end"] is not None
+            },
+            data_start=_at(min(firsts)) if firsts else None,
+        )
 
     def data_start(self) -> datetime | None:
         """Start of the oldest cost data in the store: before it, no data is not zero spend."""
@@ -170,28 +239,41 @@ def scope_predicates(table: Any, scope: Scope) -> list[Any]:
     return predicates
 
 
+def _all_of(predicates: Sequence[Any]) -> Any:
+    return ibis.and_(*predicates) if predicates else None
+
+
 def _series(
     rows: Sequence[dict[str, Any]],
     currency: str | None,
     as_of: datetime | None,
-    start: datetime,
-    end: datetime,
+    window: tuple[datetime, datetime],
+    data_start: datetime | None,
 ) -> SpendSeries:
+    """Daily points over the window, zero where no rows, from the first day of data on (before
+    it, no rows means no data, not zero spend); the day `as_of` falls in is partial."""
     currencies = sorted({row["BillingCurrency"] for row in rows})
     if currency is None and len(currencies) > 1:
         raise CurrencyMismatchError(currencies[0], currencies[1])
     chosen = currency or (currencies[0] if currencies else DEFAULT_CURRENCY)
-    amounts: dict[date, Decimal] = {row["usage_date"]: Decimal(row["amount"]) for row in rows}
+    amounts = {_at(row["usage_date"]): Decimal(row["amount"]) for row in rows}
+    start, end = window
     horizon = min(end, as_of) if as_of else end
+    moment = max(_at(_day(start)), data_start) if data_start else _at(_day(start))
     points = []
-    day = _day(start)
-    while _at(day) < horizon:
-        hours = min(24, int((horizon - _at(day)) / timedelta(hours=1)) or 24)
-        points.append(SpendPoint(_at(day), amounts.pop(day, Decimal(0)), hours))
-        day += timedelta(days=1)
+    while moment + _ONE_DAY <= horizon:
+        points.append(SpendPoint(moment, amounts.pop(moment, _ZERO), 24))
+        moment += _ONE_DAY
+    if moment < horizon:
+        hours = int((horizon - moment) / timedelta(hours=1)) or 24
+        points.append(SpendPoint(moment, amounts.pop(moment, _ZERO), hours))
     # Data dated after as_of (e.g. a fee row) is still spend; keep it rather than drop it.
-    points += [SpendPoint(_at(d), a, 24) for d, a in sorted(amounts.items())]
-    return SpendSeries(chosen, tuple(sorted(points, key=lambda p: p.start)), as_of)
+    points += [SpendPoint(m, a, 24) for m, a in amounts.items()]
+    return SpendSeries(chosen, tuple(sorted(points, key=_start_of)), as_of)
+
+
+def _start_of(point: SpendPoint) -> datetime:
+    return point.start
 
 
 def _as_of(freshness: Mapping[str, datetime], scope: Scope) -> datetime | None:

@@ -1,34 +1,37 @@
 """The sandbox demo: everything that works so far, on local servers, with no credentials.
 
-Each capability adds a step; a step gets the shared `DemoSession` and prints what it shows.
+The tour runs the real commands (`brctl ...`, in-process) against a sandbox deployment: the
+pack installed into a local target, seeded spend in its cost store, the Slack emulator standing
+in for Slack, and the API served on loopback. Each capability adds a step.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import io
+import os
+import re
+import shlex
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 from rich.console import Console
-from rich.panel import Panel
-from rich.table import Table
+from rich.rule import Rule
 
-from brctl.install import apply_plan, plan_install
-from brctl.manifest import Manifest
-from brctl.packs import get_pack
-from brctl.yamlfile import load_model
-from finance_pack.api.app import create_app
-from finance_pack.context import PackContext, load_context
-from finance_pack.doctor import run_checks
-from finance_pack.sandbox.servers import BackgroundServer
-from finance_pack.store.engine import make_engine
-from finance_pack.store.migrate import upgrade
+from brctl.cli import main as brctl_main
+from finance_pack.sandbox.demo_api import show_api
+from finance_pack.sandbox.seed_spend import write_focus_csv
+from finance_pack.sandbox.testing import RunningSlackEmulator, running_slack_emulator
 
-SANDBOX_ENV = {"SLACK_BOT_TOKEN": "xoxb-sandbox-demo-token"}
+DEMO_SUBJECTS = {"steward": "user:pat@example.com", "catalyst": "user:gina@example.com"}
+
+
+class DemoStepFailed(RuntimeError):
+    """A command of the tour failed; the message says which and what it printed."""
 
 
 @dataclass
@@ -36,88 +39,173 @@ class DemoSession:
     target: Path
     console: Console
     stack: ExitStack
-    context: PackContext | None = None
+    slack: RunningSlackEmulator | None = None
     urls: dict[str, str] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def run(self, *args: str, show: bool = True, quiet_output: bool = False) -> str:
+        """Run `brctl ARGS` in-process as an operator would; fail the demo on a non-zero exit."""
+        self.console.print(f"[bold cyan]$ brctl {shlex.join(args)}[/]")
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = brctl_main(list(args))
+        if code != 0:
+            raise DemoStepFailed(f"brctl {shlex.join(args)} exited {code}:\n{err.getvalue()}")
+        if show and not quiet_output:
+            self.console.print(out.getvalue().rstrip(), highlight=False, markup=False)
+        return out.getvalue()
 
 
 Step = Callable[[DemoSession], None]
 
 
+def _section(session: DemoSession, title: str) -> None:
+    session.console.print()
+    session.console.print(Rule(f"[bold]{title}[/]", align="left"))
+
+
 def install_pack(session: DemoSession) -> None:
-    plan = plan_install(get_pack("finance"), session.target)
-    if plan.changes:
-        apply_plan(plan)
-    verb = f"installed {len(plan.changes)} file(s)" if plan.changes else "already installed"
-    session.console.print(
-        f"[green]✓[/] brctl pack install finance --target={session.target}: {verb}"
-    )
-    manifest = load_model(Manifest, plan.directory / "pack.yaml")
-    session.console.print(
-        f"[green]✓[/] pack.yaml valid: {len(manifest.roles)} roles, "
-        f"{len(manifest.agents)} agents, {len(manifest.permissions)} permissions"
-    )
-    session.context = load_context(session.target)
+    _section(session, "1. Install the pack and check it")
+    session.run("pack", "install", "finance", f"--target={session.target}")
+    session.run("pack", "validate")
+    session.run("finance", "db", "upgrade")
 
 
-def migrate_state(session: DemoSession) -> None:
-    assert session.context is not None
-    before, after = upgrade(make_engine(session.context.state_db_url))
-    session.console.print(f"[green]✓[/] state store at schema {after} (was {before or 'empty'})")
+def start_slack(session: DemoSession) -> None:
+    _section(session, "2. Start the sandbox's Slack (an emulator of the Web API)")
+    session.slack = session.stack.enter_context(running_slack_emulator())
+    os.environ["FINANCE_SLACK_API_URL"] = session.slack.api_url
+    os.environ["SLACK_BOT_TOKEN"] = session.slack.token
+    session.urls["Slack emulator (what was posted)"] = session.slack.url
+    session.console.print(f"Slack Web API emulator on {session.slack.api_url}")
+    session.run("finance", "doctor")
 
 
-def doctor(session: DemoSession) -> None:
-    assert session.context is not None
-    table = Table(title="brctl finance doctor", title_justify="left")
-    for column in ("check", "status", "detail"):
-        table.add_column(column)
-    for finding in run_checks(session.context):
-        table.add_row(finding.check, finding.status.value, finding.detail)
-    session.console.print(table)
+def bind_roles(session: DemoSession) -> None:
+    _section(session, "3. Bind the Policy Steward and the Growth Catalyst")
+    session.run("roles", "bind", DEMO_SUBJECTS["steward"], "policy-steward")
+    session.run("roles", "bind", DEMO_SUBJECTS["catalyst"], "growth-catalyst")
+    session.run("roles", "list")
+
+
+def ingest_spend(session: DemoSession) -> None:
+    _section(session, "4. Load 17 months of seeded spend (a FOCUS export)")
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    export = session.target / "seed" / "focus-export.csv"
+    rows = write_focus_csv(export, yesterday - timedelta(days=520), yesterday)
+    session.console.print(f"wrote {rows:,} FOCUS rows to {export}")
+    session.run("finance", "ingest", "focus", str(export))
+
+
+def set_budgets(session: DemoSession) -> None:
+    _section(session, "5. Budgets, set by the Policy Steward (audited)")
+    steward = DEMO_SUBJECTS["steward"]
+    for name, amount, team in (
+        ("platform", "5200", "platform"),
+        ("data", "4600", "data"),
+        ("web", "900", "web"),
+    ):
+        session.run(
+            "finance",
+            "budget",
+            "set",
+            name,
+            "--amount",
+            amount,
+            "--currency",
+            "USD",
+            "--tag",
+            f"team={team}",
+            "--threshold",
+            "80",
+            "--threshold",
+            "100:forecast",
+            "--as",
+            steward,
+        )
+    session.run("finance", "budget", "list")
+
+
+def show_kpis(session: DemoSession) -> None:
+    _section(session, "6. KPIs: MTD spend, daily burn, forecast with its 80% interval, consumption")
+    session.run("finance", "kpi")
+    session.run("finance", "forecast", "backtest", "--months", "3")
+
+
+def post_summary(session: DemoSession) -> None:
+    _section(session, "7. The Budgeteer posts the burn-rate summary and threshold alerts to Slack")
+    session.run("finance", "budgeteer", "run-now", "--as", DEMO_SUBJECTS["steward"])
+    session.run("finance", "agent", "run", "budgeteer", "--once")
+    assert session.slack is not None
+    for message in session.slack.emulator.messages():
+        files = [str(f.get("name")) for f in message.get("files") or []]
+        text = str(message.get("text") or "").splitlines()[0][:100] if message.get("text") else ""
+        what = f"chart {', '.join(files)} (in the summary's thread)" if files else text
+        session.console.print(f"  #{message['channel_name']}: {what}", markup=False)
+
+
+def show_slo_and_audit(session: DemoSession) -> None:
+    _section(session, "8. SLOs and the audit log")
+    session.run("finance", "slo")
+    session.run("finance", "audit")
 
 
 def serve_api(session: DemoSession) -> None:
-    assert session.context is not None
-    engine = make_engine(session.context.state_db_url)
-    server = session.stack.enter_context(
-        BackgroundServer(create_app(session.context, engine), name="finance-api").start()
-    )
-    base = server.url.rstrip("/")
-    session.urls["API"] = base
-    with httpx.Client(base_url=base, timeout=10) as client:
-        health = client.get("/healthz").json()
-        ready = client.get("/readyz").json()
-        paths = client.get("/openapi.json").json()["paths"]
-        metrics = [m for m in client.get("/metrics").text.splitlines() if m.startswith("finance_")]
-    body = "\n".join(
-        [
-            f"GET /healthz       {json.dumps(health)}",
-            f"GET /readyz        {json.dumps(ready)}",
-            f"GET /openapi.json  {len(paths)} documented paths",
-            f"GET /metrics       {len(metrics)} finance_* samples",
-        ]
-    )
-    session.console.print(Panel(body, title=f"API on {base}", expand=False))
+    _section(session, "9. The API, with role-checked tokens")
+    for who, subject in DEMO_SUBJECTS.items():
+        out = session.run("finance", "token", "create", subject, "--expires", "1d", show=False)
+        match = re.search(r"brf_[A-Za-z0-9_-]+", out)
+        if match is None:
+            raise DemoStepFailed(f"no token in the output of token create:\n{out}")
+        session.tokens[who] = match.group(0)
+        session.console.print(f"  issued an API token for {subject} (shown once, stored hashed)")
+    show_api(session.target, session.console, session.stack, session.tokens, session.urls)
 
 
-STEPS: list[Step] = [install_pack, migrate_state, doctor, serve_api]
+STEPS: list[Step] = [
+    install_pack,
+    start_slack,
+    bind_roles,
+    ingest_spend,
+    set_budgets,
+    show_kpis,
+    post_summary,
+    show_slo_and_audit,
+    serve_api,
+]
 
 
 @contextmanager
-def demo_session(target: Path, console: Console, *, fresh: bool) -> Iterator[DemoSession]:
-    if fresh and target.exists():
-        shutil.rmtree(target)
-    with ExitStack() as stack:
-        yield DemoSession(target=target, console=console, stack=stack)
+def _demo_environment(target: Path) -> Iterator[None]:
+    """The demo's commands find the sandbox through the environment, as an operator's would."""
+    keys = ("BLACKROAD_HOME", "FINANCE_SLACK_API_URL", "SLACK_BOT_TOKEN", "BLACKROAD_SUBJECT")
+    saved = {key: os.environ.get(key) for key in (*keys, "COLUMNS")}
+    os.environ["BLACKROAD_HOME"] = str(target)
+    # The tour's tables are captured, not written to a terminal: give them room to read well.
+    os.environ["COLUMNS"] = str(max(shutil.get_terminal_size((150, 40)).columns, 150))
+    os.environ.pop("BLACKROAD_SUBJECT", None)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def run_demo(
     target: Path, console: Console, *, fresh: bool = False, keep_serving: Callable[[], None] | None
 ) -> DemoSession:
-    with demo_session(target, console, fresh=fresh) as session:
+    if fresh and target.exists():
+        shutil.rmtree(target)
+    with ExitStack() as stack, _demo_environment(target):
+        session = DemoSession(target=target, console=console, stack=stack)
         for step in STEPS:
             step(session)
+        _section(session, "Everything above ran on this machine's loopback, with no credentials")
+        for name, url in session.urls.items():
+            console.print(f"  {name}: {url}")
         if keep_serving is not None:
-            for name, url in session.urls.items():
-                console.print(f"  {name}: {url}")
             keep_serving()
         return session

@@ -94,7 +94,8 @@ def test_csv_and_table_outputs(brctl: Run, seeded: Path) -> None:
     code, out, _ = brctl("finance", "kpi", "--format", "csv", "--forecaster", "linear")
     assert code == 0
     header, first = out.splitlines()[:2]
-    assert header.startswith("budget,month,mtd_spend") and first.startswith("total,2026-10,")
+    assert header.startswith("budget,month,currency,as_of,mtd_spend")
+    assert first.startswith("total,2026-10,USD,2026-10-21T00:00:00Z,")
     assert brctl("finance", "kpi")[0] == 0
 
 

@@ -30,7 +30,7 @@ def test_ingest_focus_reports_rows_and_replaced_periods_as_json(
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)[0]
     assert report["rows"] == 50
-    assert report["periods_replaced"] == "export 2026-05"
+    assert report["periods_replaced"] == ["export 2026-05"]
     assert (target / "packs" / "finance" / "state" / "costs.duckdb").is_file()
 
 
