@@ -19,10 +19,12 @@ from finance_pack.agents.budgeteer.chart import render_chart
 from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
 from finance_pack.agents.budgeteer.summary import SlackMessage, threshold_alert, weekly_summary
 from finance_pack.domain.billing_month import BillingMonth
+from finance_pack.domain.budgets import Threshold, ThresholdBasis
 from finance_pack.domain.cadence import Schedule, slot_key
-from finance_pack.domain.kpis import MonthBeforeDataError
+from finance_pack.domain.kpis import KpiReport, MonthBeforeDataError
 from finance_pack.providers.slack import (
     MessageMetadata,
+    PostedMessage,
     SlackGateway,
     SlackPermanentError,
     SlackTransientError,
@@ -102,15 +104,16 @@ class Budgeteer:
         if claim is None:
             return False
         metadata = MessageMetadata(SUMMARY_EVENT, f"{channel}:{key}", {"week": key})
-        return self._deliver(
+        delivered = self._deliver(
             claim,
             budgeteer_posts,
             channel,
             metadata,
             now,
-            lambda: self._summary(key, now, late),
+            partial(self._summary, key, now, late),
             oldest=slot - timedelta(days=1),
         )
+        return delivered is not None
 
     def run_now(self, now: datetime, channels: Sequence[str] | None = None) -> list[str]:
         """A manual summary to each channel now; it never counts as (or replaces) a weekly one."""
@@ -130,7 +133,7 @@ class Budgeteer:
                 continue
             metadata = MessageMetadata(SUMMARY_EVENT, f"{channel}:{key}", {"manual": True})
             week = slot_key(now, self.schedule.timezone) + " (on request)"
-            if self._deliver(
+            delivered = self._deliver(
                 claim,
                 budgeteer_posts,
                 channel,
@@ -139,12 +142,18 @@ class Budgeteer:
                 partial(self._summary, week, now, False),
                 oldest=now - timedelta(hours=1),
                 raise_errors=True,
-            ):
+            )
+            if delivered is not None:
                 posted.append(channel)
         return posted
 
     def check_thresholds(self, now: datetime) -> int:
-        """Post every newly crossed threshold once per budget and month; returns how many."""
+        """Post newly crossed thresholds once per budget, threshold and month; returns how many.
+
+        When several thresholds of one basis are crossed at once (a budget found at 120 % on
+        its first check), one alert names the highest and records the lower ones as covered by
+        it, instead of sending a burst of alerts about the same fact.
+        """
         try:
             snapshots = self.snapshots(now, False)
         except MonthBeforeDataError:
@@ -152,33 +161,54 @@ class Budgeteer:
         count = 0
         for snapshot in snapshots:
             report = snapshot.report
-            for threshold in report.thresholds_crossed:
-                month = str(report.month)
-                key = {"budget": report.budget, "threshold": str(threshold), "month": month}
-                claim = try_claim(
-                    self.engine,
-                    threshold_alerts,
-                    key,
-                    replica=self.replica,
-                    now=now,
-                    lease=self.lease,
+            for basis in ThresholdBasis:
+                crossed = sorted(
+                    (t for t in report.thresholds_crossed if t.basis is basis), reverse=True
                 )
-                if claim is None:
-                    continue
-                metadata = MessageMetadata(ALERT_EVENT, f"{report.budget}:{threshold}:{month}")
-                message = threshold_alert(report, str(threshold))
-                start = BillingMonth(report.month.year, report.month.month, report.month.tz).start
-                if self._deliver(
-                    claim,
-                    threshold_alerts,
-                    self.alerts_channel,
-                    metadata,
-                    now,
-                    partial(_alone, message),
-                    oldest=start,
-                ):
+                if crossed and self._alert(report, crossed[0], crossed[1:], now):
                     count += 1
         return count
+
+    def _alert(
+        self, report: KpiReport, highest: Threshold, covered: Sequence[Threshold], now: datetime
+    ) -> bool:
+        month = str(report.month)
+
+        def claim_for(threshold: Threshold) -> Claim | None:
+            key = {"budget": report.budget, "threshold": str(threshold), "month": month}
+            return try_claim(
+                self.engine, threshold_alerts, key, replica=self.replica, now=now, lease=self.lease
+            )
+
+        claim = claim_for(highest)
+        if claim is None:
+            return False
+        metadata = MessageMetadata(ALERT_EVENT, f"{report.budget}:{highest}:{month}")
+        message = threshold_alert(report, str(highest), [str(t) for t in sorted(covered)])
+        posted = self._deliver(
+            claim,
+            threshold_alerts,
+            self.alerts_channel,
+            metadata,
+            now,
+            partial(_alone, message),
+            oldest=report.month.start,
+        )
+        if posted is None:
+            return False
+        for threshold in covered:
+            lower = claim_for(threshold)
+            if lower is not None:
+                mark_posted(
+                    self.engine,
+                    threshold_alerts,
+                    lower,
+                    self.replica,
+                    channel_id=posted.channel_id,
+                    ts=posted.ts,
+                    posted_at=now,
+                )
+        return True
 
     def _summary(
         self, week: str, now: datetime, late: bool
@@ -207,7 +237,7 @@ class Budgeteer:
         *,
         oldest: datetime,
         raise_errors: bool = False,
-    ) -> bool:
+    ) -> PostedMessage | None:
         try:
             if claim.maybe_posted:
                 found = self.gateway.find_message(
@@ -226,7 +256,7 @@ class Budgeteer:
                         ts=found.ts,
                         posted_at=now,
                     )
-                    return False
+                    return found
             message, snapshots = build()
             posted = self.gateway.post_message(
                 channel, message.text, message.blocks, metadata=metadata
@@ -247,7 +277,7 @@ class Budgeteer:
             )
             if raise_errors:
                 raise
-            return False
+            return None
         except SlackTransientError as exc:
             log.warning("posting %s to %s failed for now: %s", metadata.key, channel, exc)
             retry_after = timedelta(seconds=exc.retry_after) if exc.retry_after else None
@@ -263,10 +293,10 @@ class Budgeteer:
             )
             if raise_errors:
                 raise
-            return False
+            return None
         if self.charts:
             self._upload_charts(channel, posted.ts, snapshots)
-        return True
+        return posted
 
     def _upload_charts(
         self, channel: str, thread_ts: str, snapshots: Sequence[BudgetSnapshot]

@@ -142,8 +142,9 @@ def _freshness(snapshots: Sequence[BudgetSnapshot]) -> str:
     return f"data as of {as_of:%Y-%m-%d %H:%M} UTC"
 
 
-def threshold_alert(report: KpiReport, threshold: str) -> SlackMessage:
-    """One alert for one budget, threshold and month."""
+def threshold_alert(report: KpiReport, threshold: str, covered: Sequence[str] = ()) -> SlackMessage:
+    """One alert for one budget, threshold and month; `covered` are lower thresholds of the
+    same basis crossed at the same time, named instead of alerted separately."""
     basis = "forecast" if threshold.endswith(":forecast") else "actual"
     percent = threshold.split(":")[0]
     consumption = (
@@ -154,6 +155,8 @@ def threshold_alert(report: KpiReport, threshold: str) -> SlackMessage:
         f"for {report.month}: {_pct(consumption)} of "
         f"{_money(report.budget_amount, report.currency)}"
     )
+    if covered:
+        text += " (also past " + ", ".join(t.split(":")[0] + "%" for t in covered) + ")"
     detail = (
         f"MTD {_money(report.mtd_spend, report.currency)} · burn "
         f"{_money(report.daily_burn, report.currency)}/day · forecast {_forecast_line(report)}"

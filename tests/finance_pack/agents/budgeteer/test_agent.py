@@ -305,3 +305,27 @@ def test_two_replicas_on_postgres_post_each_week_exactly_once(
     with engine.connect() as connection:
         holders = {row.claimed_by for row in connection.execute(select(budgeteer_posts))}
     assert holders <= {"a", "b"}
+
+
+def test_thresholds_crossed_together_make_one_alert_naming_the_highest(
+    engine: Engine, slack_emulator: RunningSlackEmulator, snapshot: BudgetSnapshot
+) -> None:
+    from dataclasses import replace
+
+    from finance_pack.domain.budgets import Threshold
+
+    crossed = tuple(Threshold.parse(t) for t in ("50", "80", "100"))
+    report = replace(snapshot.report, thresholds_crossed=crossed)
+    budgeteer = make_budgeteer(engine, gateway(slack_emulator), replace(snapshot, report=report))
+    assert budgeteer.check_thresholds(START) == 1
+    [alert] = [
+        m for m in slack_emulator.emulator.messages() if m["channel_name"] == "finance-alerts"
+    ]
+    assert (
+        "crossed 100% on actual spend" in alert["text"] and "(also past 50%, 80%)" in alert["text"]
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(select(threshold_alerts)).all()
+    assert sorted(r.threshold for r in rows) == ["100:actual", "50:actual", "80:actual"]
+    assert {r.message_ts for r in rows} == {alert["ts"]} and {r.state for r in rows} == {"posted"}
+    assert budgeteer.check_thresholds(START + timedelta(hours=1)) == 0
