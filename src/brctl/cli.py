@@ -13,6 +13,7 @@ from brctl import __version__
 from brctl.errors import CommandError, ValidationError
 from brctl.install import Action, apply_plan, plan_install, read_record, uninstall
 from brctl.manifest import Manifest
+from brctl.options import TargetOption
 from brctl.output import OutputFormat, render
 from brctl.packs import discover_packs, get_pack
 from brctl.roles_cli import app as roles_app
@@ -31,15 +32,6 @@ app = typer.Typer(
 pack_app = typer.Typer(help="Install, list, validate and uninstall packs.", no_args_is_help=True)
 app.add_typer(pack_app, name="pack")
 app.add_typer(roles_app, name="roles")
-
-TargetOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--target",
-        help="Deployment root (default: $BLACKROAD_HOME, else /srv/blackroad).",
-        show_default=False,
-    ),
-]
 
 
 @app.callback(invoke_without_command=True)

@@ -21,6 +21,7 @@ from rich.console import Console
 from brctl.errors import CommandError, UsageError
 from brctl.install import read_record
 from brctl.manifest import Manifest
+from brctl.options import TargetOption
 from brctl.output import OutputFormat, render
 from brctl.packs import Pack, discover_packs
 from brctl.roles import (
@@ -48,14 +49,6 @@ app = typer.Typer(
 )
 console = Console(soft_wrap=True)
 
-TargetOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--target",
-        help="Deployment root (default: $BLACKROAD_HOME, else /srv/blackroad).",
-        show_default=False,
-    ),
-]
 PackOption = Annotated[
     str | None,
     typer.Option("--pack", help="Pack whose roles to use (default: the only one installed)."),

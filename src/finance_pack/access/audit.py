@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from finance_pack.access.actors import Actor, Via
-from finance_pack.access.tokens import as_utc
+from finance_pack.access.tokens import TokenRecord, as_utc, get_token, revoke_token
 from finance_pack.store.tables import audit_log
 
 
@@ -128,3 +128,28 @@ def read_audit(
         )
         for row in rows
     ]
+
+
+def revoke_token_audited(
+    engine: Engine, token_id: str, actor: Actor, now: datetime
+) -> tuple[TokenRecord, bool]:
+    """Revoke a token and record it, in one transaction; returns (token, changed).
+
+    Raises NotFoundError for an unknown id. Revoking a revoked token changes nothing and
+    records nothing.
+    """
+    with engine.begin() as connection:
+        before = get_token(connection, token_id)
+        after = revoke_token(connection, token_id, now)
+        if after is not None:
+            record_audit(
+                connection,
+                actor,
+                "token.revoke",
+                f"token:{token_id}",
+                before.as_dict(),
+                after.as_dict(),
+                via=actor.via,
+                at=now,
+            )
+    return after or before, after is not None

@@ -8,8 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from finance_pack.access.actors import Actor
-from finance_pack.access.audit import read_audit, record_audit
-from finance_pack.access.tokens import get_token, revoke_token
+from finance_pack.access.audit import read_audit, revoke_token_audited
 from finance_pack.api.auth import AccessState, authenticated, require
 from finance_pack.errors import NotFoundError
 
@@ -47,28 +46,13 @@ def revoke(
     request: Request, token_id: str, actor: Annotated[Actor, require("roles:write")]
 ) -> dict[str, Any]:
     state: AccessState = request.app.state.access
-    with state.engine.begin() as connection:
-        try:
-            before = get_token(connection, token_id)
-        except NotFoundError as exc:
-            raise HTTPException(404, detail=exc.message) from None
-        now = state.clock.now()
-        after = revoke_token(connection, token_id, now)
-        if after is not None:
-            record_audit(
-                connection,
-                actor,
-                "token.revoke",
-                f"token:{token_id}",
-                before.as_dict(),
-                after.as_dict(),
-                via="api",
-                at=now,
-            )
-    current = after or before
+    try:
+        current, changed = revoke_token_audited(state.engine, token_id, actor, state.clock.now())
+    except NotFoundError as exc:
+        raise HTTPException(404, detail=exc.message) from None
     return {
         "id": current.id,
         "subject": current.subject,
         "revoked": True,
-        "changed": after is not None,
+        "changed": changed,
     }

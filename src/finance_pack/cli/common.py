@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
+from brctl.options import TargetOption
 from brctl.output import OutputFormat
 
 __all__ = [
@@ -37,14 +38,6 @@ __all__ = [
 
 console = Console(soft_wrap=True)
 
-TargetOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--target",
-        help="Deployment root (default: $BLACKROAD_HOME, else /srv/blackroad).",
-        show_default=False,
-    ),
-]
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", help="Output as a table, JSON or CSV.")
 ]

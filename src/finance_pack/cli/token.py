@@ -10,9 +10,9 @@ import typer
 from brctl.output import render, to_json
 from brctl.roles import load_bindings, parse_subject
 from finance_pack.access.actors import ActingAsOption, authorize_cli
-from finance_pack.access.audit import record_audit
+from finance_pack.access.audit import record_audit, revoke_token_audited
 from finance_pack.access.durations import parse_duration
-from finance_pack.access.tokens import get_token, issue_token, list_tokens, revoke_token
+from finance_pack.access.tokens import issue_token, list_tokens
 from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
@@ -110,23 +110,8 @@ def revoke(
     """
     context = open_context(target)
     actor = authorize_cli(context, ROLES_WRITE, acting_as)
-    engine = open_state(context)
-    now = datetime.now(UTC)
-    with engine.begin() as connection:
-        before = get_token(connection, token_id)
-        after = revoke_token(connection, token_id, now)
-        if after is not None:
-            record_audit(
-                connection,
-                actor,
-                "token.revoke",
-                f"token:{token_id}",
-                before.as_dict(),
-                after.as_dict(),
-                via="cli",
-                at=now,
-            )
-    if after is None:
+    token, changed = revoke_token_audited(open_state(context), token_id, actor, datetime.now(UTC))
+    if not changed:
         console.print(f"token {token_id} was already revoked: no changes")
     else:
-        console.print(f"[green]revoked token {token_id} of {after.subject}[/]")
+        console.print(f"[green]revoked token {token_id} of {token.subject}[/]")

@@ -15,21 +15,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
-FOCUS_HEADER = (
-    "ChargePeriodStart",
-    "ChargePeriodEnd",
-    "BilledCost",
-    "EffectiveCost",
-    "BillingCurrency",
-    "ProviderName",
-    "BillingAccountId",
-    "SubAccountId",
-    "ServiceName",
-    "ServiceCategory",
-    "RegionId",
-    "ChargeCategory",
-    "Tags",
-)
+from finance_pack.domain.costs import FOCUS_COLUMNS
+
+FOCUS_HEADER = tuple(FOCUS_COLUMNS)
 PAYER = "111122223333"
 
 

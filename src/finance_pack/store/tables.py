@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -79,6 +81,23 @@ budgets = Table(
     Column("updated_by", String(320), nullable=False),
 )
 
+
+def _delivery_columns() -> list[Column[Any]]:
+    """What every claimed-then-delivered Slack post records (see store/deliveries.py)."""
+    return [
+        Column("state", String(16), nullable=False),
+        Column("claimed_by", String(64), nullable=False),
+        Column("lease_until", UtcDateTime(), nullable=False),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("next_attempt_at", UtcDateTime(), nullable=True),
+        Column("last_error", Text, nullable=True),
+        Column("channel_id", String(32), nullable=True),
+        Column("message_ts", String(32), nullable=True),
+        Column("posted_at", UtcDateTime(), nullable=True),
+        Column("created_at", UtcDateTime(), nullable=False),
+    ]
+
+
 # One row per channel and week: the unique key is the claim that makes a post happen once.
 budgeteer_posts = Table(
     "budgeteer_posts",
@@ -87,17 +106,8 @@ budgeteer_posts = Table(
     Column("channel", String(80), nullable=False),
     Column("slot_key", String(16), nullable=False),
     Column("slot_at", UtcDateTime(), nullable=False),
-    Column("state", String(16), nullable=False),
     Column("late", Boolean, nullable=False, default=False),
-    Column("claimed_by", String(64), nullable=False),
-    Column("lease_until", UtcDateTime(), nullable=False),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", UtcDateTime(), nullable=True),
-    Column("last_error", Text, nullable=True),
-    Column("channel_id", String(32), nullable=True),
-    Column("message_ts", String(32), nullable=True),
-    Column("posted_at", UtcDateTime(), nullable=True),
-    Column("created_at", UtcDateTime(), nullable=False),
+    *_delivery_columns(),
     UniqueConstraint("channel", "slot_key", name="uq_budgeteer_posts_channel_slot"),
     CheckConstraint("state IN ('claimed', 'posted', 'retry', 'failed')", name="state"),
 )
@@ -110,16 +120,7 @@ threshold_alerts = Table(
     Column("budget", String(64), nullable=False),
     Column("threshold", String(32), nullable=False),
     Column("month", String(7), nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("claimed_by", String(64), nullable=False),
-    Column("lease_until", UtcDateTime(), nullable=False),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", UtcDateTime(), nullable=True),
-    Column("last_error", Text, nullable=True),
-    Column("channel_id", String(32), nullable=True),
-    Column("message_ts", String(32), nullable=True),
-    Column("posted_at", UtcDateTime(), nullable=True),
-    Column("created_at", UtcDateTime(), nullable=False),
+    *_delivery_columns(),
     UniqueConstraint("budget", "threshold", "month", name="uq_threshold_alerts_key"),
     CheckConstraint("state IN ('claimed', 'posted', 'retry', 'failed')", name="state"),
 )

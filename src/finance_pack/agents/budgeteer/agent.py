@@ -89,9 +89,39 @@ class Budgeteer:
         return min(upcoming)
 
     def post_weekly(self, channel: str, slot: datetime, now: datetime) -> bool:
-        """Post `slot`'s summary to `channel` unless it is posted or held; True if posted now."""
+        """Post `slot`'s summary to `channel` unless posted or held; True if it is in Slack."""
         key = slot_key(slot, self.schedule.timezone)
         late = now > slot + self.schedule.grace
+        summary = partial(self._summary, key, now, late)
+        return self._post_summary(channel, key, slot, late, {"week": key}, summary, now) is not None
+
+    def run_now(self, now: datetime, channels: Sequence[str] | None = None) -> list[str]:
+        """A manual summary to each channel now; it never counts as (or replaces) a weekly one.
+        Slack errors are raised: whoever asked is waiting for the answer."""
+        key = "manual-" + now.strftime("%Y%m%dT%H%M%S")
+        week = slot_key(now, self.schedule.timezone) + " (on request)"
+        summary = partial(self._summary, week, now, False)
+        return [
+            channel
+            for channel in channels or self.channels
+            if self._post_summary(
+                channel, key, now, False, {"manual": True}, summary, now, raise_errors=True
+            )
+            is not None
+        ]
+
+    def _post_summary(
+        self,
+        channel: str,
+        key: str,
+        slot: datetime,
+        late: bool,
+        payload: dict[str, object],
+        build: Callable[[], tuple[SlackMessage, list[BudgetSnapshot]]],
+        now: datetime,
+        *,
+        raise_errors: bool = False,
+    ) -> PostedMessage | None:
         claim = try_claim(
             self.engine,
             budgeteer_posts,
@@ -102,50 +132,18 @@ class Budgeteer:
             extra={"slot_at": slot, "late": late},
         )
         if claim is None:
-            return False
-        metadata = MessageMetadata(SUMMARY_EVENT, f"{channel}:{key}", {"week": key})
-        delivered = self._deliver(
+            return None
+        metadata = MessageMetadata(SUMMARY_EVENT, f"{channel}:{key}", payload)
+        return self._deliver(
             claim,
             budgeteer_posts,
             channel,
             metadata,
             now,
-            partial(self._summary, key, now, late),
+            build,
             oldest=slot - timedelta(days=1),
+            raise_errors=raise_errors,
         )
-        return delivered is not None
-
-    def run_now(self, now: datetime, channels: Sequence[str] | None = None) -> list[str]:
-        """A manual summary to each channel now; it never counts as (or replaces) a weekly one."""
-        posted = []
-        key = "manual-" + now.strftime("%Y%m%dT%H%M%S")
-        for channel in channels or self.channels:
-            claim = try_claim(
-                self.engine,
-                budgeteer_posts,
-                {"channel": channel, "slot_key": key},
-                replica=self.replica,
-                now=now,
-                lease=self.lease,
-                extra={"slot_at": now, "late": False},
-            )
-            if claim is None:
-                continue
-            metadata = MessageMetadata(SUMMARY_EVENT, f"{channel}:{key}", {"manual": True})
-            week = slot_key(now, self.schedule.timezone) + " (on request)"
-            delivered = self._deliver(
-                claim,
-                budgeteer_posts,
-                channel,
-                metadata,
-                now,
-                partial(self._summary, week, now, False),
-                oldest=now - timedelta(hours=1),
-                raise_errors=True,
-            )
-            if delivered is not None:
-                posted.append(channel)
-        return posted
 
     def check_thresholds(self, now: datetime) -> int:
         """Post newly crossed thresholds once per budget, threshold and month; returns how many.
