@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
 from finance_pack.config import FinanceConfig
-from finance_pack.costs.queries import CostQueries, Metric
+from finance_pack.costs.queries import CostQueries, Dimension, Metric
 from finance_pack.costs.store import CostStore
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budgets import Budget
@@ -112,19 +112,28 @@ def budget_snapshots(
             for d, a in sorted(daily.items())
             if month.first_day <= d < month.next().first_day
         )
-        service_movers = _week_movers(queries, budget, report.as_of, settings) if movers else ()
-        snapshots.append(BudgetSnapshot(report, month_days, tuple(service_movers)))
+        by_service = (
+            _week_movers(queries, budget, report.as_of, settings, "service") if movers else []
+        )
+        by_account = (
+            _week_movers(queries, budget, report.as_of, settings, "account") if movers else []
+        )
+        snapshots.append(BudgetSnapshot(report, month_days, tuple(by_service), tuple(by_account)))
     return snapshots
 
 
 def _week_movers(
-    queries: CostQueries, budget: Budget, as_of: datetime, settings: ReportSettings
+    queries: CostQueries,
+    budget: Budget,
+    as_of: datetime,
+    settings: ReportSettings,
+    dimension: Dimension,
 ) -> list[Mover]:
-    """Services whose spend changed most between the last two complete weeks."""
+    """Services (or accounts) whose spend changed most between the last two complete weeks."""
     week = timedelta(days=7)
 
     def spend(start: datetime, end: datetime) -> Mapping[str, Decimal]:
-        rows = queries.spend_by_dimension(budget.scope, "service", start, end, settings.metric)
+        rows = queries.spend_by_dimension(budget.scope, dimension, start, end, settings.metric)
         return {row.key: row.amount.amount for row in rows}
 
     return biggest_movers(spend(as_of - week, as_of), spend(as_of - 2 * week, as_of - week))

@@ -11,7 +11,7 @@ from finance_pack.doctor import Status, run_checks
 
 
 def doctor(target: TargetOption = None, fmt: FormatOption = OutputFormat.TABLE) -> None:
-    """Check config, state store and secrets (names and sources only, never values).
+    """Check config, state store, secrets (names and sources, never values), Slack and AWS.
 
     Exits 1 when a check fails. Example: brctl finance doctor --target=/srv/blackroad
     """

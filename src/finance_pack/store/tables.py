@@ -104,7 +104,7 @@ budgeteer_posts = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("channel", String(80), nullable=False),
-    Column("slot_key", String(16), nullable=False),
+    Column("slot_key", String(32), nullable=False),
     Column("slot_at", UtcDateTime(), nullable=False),
     Column("late", Boolean, nullable=False, default=False),
     *_delivery_columns(),

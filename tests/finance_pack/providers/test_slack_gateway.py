@@ -247,3 +247,23 @@ def test_unreachable_slack_is_a_transient_error(make_gateway: GatewayFactory) ->
         gateway.post_message("#finops", "x")
     assert "network error" in caught.value.reason
     assert caught.value.maybe_delivered is False  # refused: the post surely never left
+
+
+def test_posts_and_uploads_to_one_channel_share_one_pacing_slot(
+    slack_emulator: RunningSlackEmulator,
+) -> None:
+    clock = {"now": 0.0}
+    waits: list[float] = []
+    pacer = ChannelPacer(1.0, monotonic=lambda: clock["now"], sleep=waits.append)
+    settings = SlackSettings(
+        token=slack_emulator.token,
+        base_url=slack_emulator.api_url,
+        retry=FAST_RETRIES,
+        timeout_seconds=5,
+    )
+    gateway = SlackWebGateway(settings, pacer=pacer)
+    posted = gateway.post_message("#finops", "first")
+    gateway.post_message("#finops", "second")
+    gateway.upload_file("#finops", "c.png", b"\x89PNG", title="c", thread_ts=posted.ts)
+    gateway.post_message("#billing", "another channel")
+    assert waits == [1.0, 2.0]  # the channel's 2nd and 3rd sends; #billing does not wait

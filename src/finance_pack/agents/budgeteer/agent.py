@@ -62,6 +62,8 @@ class Budgeteer:
     lease: timedelta = timedelta(minutes=10)
     charts: bool = True
     _since: datetime | None = field(default=None, init=False)
+    # A tick posts to several channels; each budget's chart is drawn once, not once per channel.
+    _charts: dict[BudgetSnapshot, bytes] = field(default_factory=dict, init=False)
 
     def since(self, now: datetime) -> datetime:
         """When this Budgeteer first ran: slots before it were never due."""
@@ -296,6 +298,13 @@ class Budgeteer:
             self._upload_charts(channel, posted.ts, snapshots)
         return posted
 
+    def _chart(self, snapshot: BudgetSnapshot) -> bytes:
+        if snapshot not in self._charts:
+            if len(self._charts) > 64:
+                self._charts.clear()
+            self._charts[snapshot] = render_chart(snapshot)
+        return self._charts[snapshot]
+
     def _upload_charts(
         self, channel: str, thread_ts: str, snapshots: Sequence[BudgetSnapshot]
     ) -> None:
@@ -310,7 +319,7 @@ class Budgeteer:
                 self.gateway.upload_file(
                     channel,
                     f"{name}-{snapshot.report.month}.png",
-                    render_chart(snapshot),
+                    self._chart(snapshot),
                     title=f"{name} · {snapshot.report.month}",
                     thread_ts=thread_ts,
                 )

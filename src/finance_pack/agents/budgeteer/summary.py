@@ -50,13 +50,14 @@ def _forecast_line(report: KpiReport) -> str:
     return f"{forecast} ({report.forecaster})"
 
 
-def _mover_line(mover: Mover, currency: str) -> str:
+def _mover_line(mover: Mover, currency: str, label: str = "") -> str:
     sign = "+" if mover.change >= 0 else "−"
     change = Money(abs(mover.change), currency).format()
     pct = "new" if mover.change_pct is None else _pct(abs(mover.change_pct))
     arrow = ":arrow_up_small:" if mover.change >= 0 else ":arrow_down_small:"
     return (
-        f"{arrow} {_mrkdwn_escape(mover.key)}: {sign}{change} ({sign if pct != 'new' else ''}{pct})"
+        f"{arrow} {label}{_mrkdwn_escape(mover.key)}: {sign}{change} "
+        f"({sign if pct != 'new' else ''}{pct})"
     )
 
 
@@ -81,8 +82,10 @@ def budget_blocks(snapshot: BudgetSnapshot) -> list[dict[str, Any]]:
         {"type": "section", "text": {"type": "mrkdwn", "text": headline}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
     ]
-    movers = list(snapshot.service_movers) + list(snapshot.account_movers)
-    mover_lines = [_mover_line(m, report.currency) for m in movers[:5]] or [
+    labelled = [(m, "") for m in snapshot.service_movers]
+    labelled += [(m, "account ") for m in snapshot.account_movers]
+    labelled.sort(key=lambda pair: -abs(pair[0].change))
+    mover_lines = [_mover_line(m, report.currency, label) for m, label in labelled[:5]] or [
         "no change week over week"
     ]
     crossed = ", ".join(str(t) for t in report.thresholds_crossed) or "none"

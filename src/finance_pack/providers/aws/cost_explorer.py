@@ -150,7 +150,9 @@ def sync_cost_explorer(
     wanted = days_to_fetch(store, start, end)
     fetched = rows = 0
     for range_start, range_end in day_ranges(wanted):
-        days = {d.day: d for d in connector.fetch(range_start, range_end)}
+        # Only the days asked for: a day outside the span is not ours to replace.
+        fetched_days = connector.fetch(range_start, range_end)
+        days = {d.day: d for d in fetched_days if range_start <= d.day < range_end}
         span = [range_start + timedelta(days=i) for i in range((range_end - range_start).days)]
         records = [r for d in days.values() for r in d.records]
         rows += replace_days(store, SOURCE, span, records)

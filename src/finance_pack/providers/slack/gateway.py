@@ -174,9 +174,9 @@ class SlackWebGateway:
             raise slack_failure(exc, channel, posting=posting) from exc
 
     def _pace(self, channel: str) -> None:
-        with self._lock:
-            key = self._channel_ids.get(channel.removeprefix("#"), channel)
-        self.pacer.wait_for_slot(key)
+        # Keyed by the caller's own name for the channel, never switching to the id Slack
+        # returns: one channel must map to one pacing slot from its very first post.
+        self.pacer.wait_for_slot(channel.removeprefix("#"))
 
     def _remember(self, channel: str, channel_id: str) -> None:
         with self._lock:
@@ -237,7 +237,7 @@ class SlackWebGateway:
         thread_ts: str | None = None,
     ) -> UploadedFile:
         channel_id = self.channel_id(channel)
-        self._pace(channel_id)
+        self._pace(channel)
         response = self._call(
             channel,
             lambda: self._upload_with_retries(

@@ -51,7 +51,7 @@ def upgrade() -> None:
         "budgeteer_posts",
         sa.Column("id", sa.Integer, autoincrement=True, nullable=False),
         sa.Column("channel", sa.String(80), nullable=False),
-        sa.Column("slot_key", sa.String(16), nullable=False),
+        sa.Column("slot_key", sa.String(32), nullable=False),
         sa.Column("slot_at", UtcDateTime(), nullable=False),
         sa.Column("late", sa.Boolean, nullable=False, server_default=sa.false()),
         *_delivery_columns(),

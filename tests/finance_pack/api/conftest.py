@@ -1,0 +1,3 @@
+from finance_pack_api_support import api
+
+__all__ = ["api"]
