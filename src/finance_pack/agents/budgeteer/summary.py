@@ -54,7 +54,7 @@ def _mover_line(mover: Mover, currency: str, label: str = "") -> str:
     sign = "+" if mover.change >= 0 else "−"
     change = Money(abs(mover.change), currency).format()
     pct = "new" if mover.change_pct is None else _pct(abs(mover.change_pct))
-    arrow = ":arrow_up_small:" if mover.change >= 0 else ":arrow_down_small:"
+    arrow = "▲" if mover.change >= 0 else "▼"
     return (
         f"{arrow} {label}{_mrkdwn_escape(mover.key)}: {sign}{change} "
         f"({sign if pct != 'new' else ''}{pct})"
