@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
@@ -18,6 +18,7 @@ from finance_pack.domain.daily import local_daily_totals
 from finance_pack.domain.forecasting import HISTORY_DAYS_WANTED
 from finance_pack.domain.kpis import FxRates, KpiReport, compute_kpis
 from finance_pack.domain.movers import Mover, biggest_movers
+from finance_pack.domain.spend import SpendSeries
 
 
 @contextmanager
@@ -104,13 +105,8 @@ def budget_snapshots(
             forecaster=settings.forecaster,
             fx_rates=settings.fx_rates,
         )
-        daily = local_daily_totals(
-            series[budget.name].points, month.zone, report.as_of, data_start=data_start
-        )
-        month_days = tuple(
-            (d, a)
-            for d, a in sorted(daily.items())
-            if month.first_day <= d < month.next().first_day
+        month_days = (
+            _month_days(series[budget.name], month, report.as_of, data_start) if movers else ()
         )
         by_service = (
             _week_movers(queries, budget, report.as_of, settings, "service") if movers else []
@@ -120,6 +116,15 @@ def budget_snapshots(
         )
         snapshots.append(BudgetSnapshot(report, month_days, tuple(by_service), tuple(by_account)))
     return snapshots
+
+
+def _month_days(
+    series: SpendSeries, month: BillingMonth, as_of: datetime, data_start: datetime | None
+) -> tuple[tuple[date, Decimal], ...]:
+    """The month's complete local days, for the chart."""
+    daily = local_daily_totals(series.points, month.zone, as_of, data_start=data_start)
+    last = month.next().first_day
+    return tuple((d, a) for d, a in sorted(daily.items()) if month.first_day <= d < last)
 
 
 def _week_movers(

@@ -44,7 +44,7 @@ CHECKS: tuple[Check, ...] = (
 
 ANY_BAD_SQL = " OR ".join(f"coalesce(({check.condition}), false)" for check in CHECKS)
 # The same minus the currency list, which is cheaper checked once per distinct value.
-_ROW_CHECKS_SQL = " OR ".join(
+ROW_CHECKS_SQL = " OR ".join(
     f"coalesce(({c.condition}), false)" for c in CHECKS if c.column != "BillingCurrency"
 )
 
@@ -64,17 +64,18 @@ class RowProblem:
         return f"{self.location()}: column {self.column}: {self.reason}"
 
 
-def count_bad_rows(con: Any, table: str, load_id: int) -> int:
-    """Rows failing any check (a lower bound of 1 when only a currency is wrong)."""
-    row = con.execute(
-        f"""SELECT count(*) FILTER (WHERE {_ROW_CHECKS_SQL}),
-                   list(DISTINCT "BillingCurrency")
-            FROM {table} WHERE load_id = {load_id}"""
-    ).fetchone()
-    if not row:
-        return 0
-    unknown = [c for c in row[1] or [] if c is None or c not in ISO_4217_CODES]
-    return max(int(row[0]), 1 if unknown else 0)
+@dataclass(frozen=True, slots=True)
+class LoadSummary:
+    rows: int
+    bad_rows: int  # failing any check (a lower bound of 1 when only a currency is wrong)
+    periods: str  # billing periods present, "YYYY-MM,YYYY-MM"
+
+
+def load_summary(row: tuple[Any, ...] | None) -> LoadSummary:
+    """From (rows, rows failing ROW_CHECKS_SQL, distinct currencies, periods text)."""
+    rows, bad, currencies, periods = row if row else (0, 0, [], "")
+    unknown = [c for c in currencies or [] if c is None or c not in ISO_4217_CODES]
+    return LoadSummary(int(rows or 0), max(int(bad or 0), 1 if unknown else 0), periods or "")
 
 
 def reader_rejects(con: Any, rejects_table: str, file: Path) -> list[RowProblem]:
@@ -108,8 +109,11 @@ def locate_bad_rows(
     """
     flags = ", ".join(f"coalesce(({c.condition}), false) AS c{i}" for i, c in enumerate(CHECKS))
     limit_sql = f"LIMIT {limit}" if limit is not None else ""
-    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    threads, ordered = con.execute(
+        "SELECT current_setting('threads'), current_setting('preserve_insertion_order')"
+    ).fetchone()
     con.execute("SET threads = 1")
+    con.execute("SET preserve_insertion_order = true")
     try:
         rows = con.execute(
             f"""SELECT rn, {flags} FROM (
@@ -118,6 +122,7 @@ def locate_bad_rows(
         ).fetchall()
     finally:
         con.execute(f"SET threads = {int(threads)}")
+        con.execute(f"SET preserve_insertion_order = {'true' if ordered else 'false'}")
     problems = []
     for rn, *failed in rows:
         line = _line_of_row(int(rn), header_lines, skipped_lines)

@@ -1,6 +1,8 @@
 """The reads KPIs use, as Ibis expressions over the daily rollup: the same code runs on DuckDB,
 Spark and any other Ibis backend holding the cost tables.
 
+Many budgets are answered by one query that evaluates each scope once per distinct (dimensions,
+tags) tuple in `cost_dims`, not once per rollup row, then joins the rollup on `dims_id`.
 Scopes whose tag keys the rollup does not keep are answered from the line items instead
 (correct, slower). Spend is attributed to the day its charge period starts.
 """
@@ -42,7 +44,7 @@ class _Extent:
 
 
 class CostQueries:
-    """KPI reads over an Ibis backend holding `cost_daily` and `cost_line_items`."""
+    """KPI reads over an Ibis backend holding `cost_daily`, `cost_dims` and `cost_line_items`."""
 
     def __init__(self, backend: Any) -> None:
         self.backend = backend
@@ -92,12 +94,24 @@ class CostQueries:
         currency: str | None = None,
         metric: Metric = "BilledCost",
     ) -> dict[str, SpendSeries]:
-        """Daily spend of every scope from one pass over the rollup (plus one over the line
-        items for scopes the rollup cannot answer), and one query for freshness."""
-        rows_by_scope: dict[str, list[dict[str, Any]]] = {name: [] for name in scopes}
-        for table, batch in self._batches(scopes):
-            for name, rows in self._daily_sums(table, batch, start, end, currency, metric).items():
-                rows_by_scope[name] += rows
+        """Daily spend of every scope in one query, plus one for freshness and data start."""
+        names = list(scopes)
+        on_rollup = [i for i, name in enumerate(names) if self._rollup_keeps_tags(scopes[name])]
+        on_items = [i for i in range(len(names)) if i not in set(on_rollup)]
+        parts = []
+        if on_rollup:
+            parts.append(self._rollup_sums(scopes, names, on_rollup, start, end, currency, metric))
+        parts += [
+            self._scoped(scopes[names[i]], start, end, currency)
+            .group_by(["usage_date", "BillingCurrency"])
+            .aggregate(amount=lambda t: t[metric].sum())
+            .mutate(scope=ibis.literal(i, type="int64"))
+            for i in on_items
+        ]
+        rows_by_scope: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+        if parts:
+            for row in ibis.union(*parts, distinct=False).to_pyarrow().to_pylist():
+                rows_by_scope[names[row["scope"]]].append(row)
         extent = self._extent()
         return {
             name: _series(
@@ -107,56 +121,38 @@ class CostQueries:
                 (start, end),
                 extent.data_start,
             )
-            for name in scopes
+            for name in names
         }
 
-    def _batches(self, scopes: Mapping[str, Scope]) -> list[tuple[Any, dict[str, Scope]]]:
-        """Scopes grouped by the table that answers them: the rollup, else the line items."""
-        rollup: dict[str, Scope] = {}
-        line_items: dict[str, Scope] = {}
-        for name, scope in scopes.items():
-            (rollup if self._rollup_keeps_tags(scope) else line_items)[name] = scope
-        batches = []
-        if rollup:
-            batches.append((self.backend.table(schema.DAILY), rollup))
-        if line_items:
-            items = self.backend.table(schema.LINE_ITEMS)
-            batches.append((items.mutate(usage_date=items.ChargePeriodStart.date()), line_items))
-        return batches
-
-    def _daily_sums(
+    def _rollup_sums(
         self,
-        table: Any,
         scopes: Mapping[str, Scope],
+        names: Sequence[str],
+        indexes: Sequence[int],
         start: datetime,
         end: datetime,
         currency: str | None,
         metric: Metric,
-    ) -> dict[str, list[dict[str, Any]]]:
-        """One scan: per day and currency, one conditional sum per scope (null: no rows)."""
-        predicates = [table.usage_date >= _day(start), table.usage_date < _day_ceil(end)]
+    ) -> Any:
+        """Per scope, day and currency: spend, by matching scopes against the distinct
+        (dimensions, tags) tuples once, then joining the rollup on their ids."""
+        dims = self.backend.table(schema.DIMS)
+        scope_ids = ibis.array(
+            [_index_if(_all_of(scope_predicates(dims, scopes[names[i]])), i) for i in indexes]
+        )
+        members = dims.select(dims.dims_id, scope=scope_ids.unnest())
+        members = members.filter(members.scope >= 0)
+        daily = self.backend.table(schema.DAILY)
+        window = [daily.usage_date >= _day(start), daily.usage_date < _day_ceil(end)]
         if currency:
-            predicates.append(table.BillingCurrency == currency)
-        window = table.filter(*predicates)
-        names = list(scopes)
-        sums = {
-            f"s{i}": window[metric].sum(where=_all_of(scope_predicates(window, scopes[name])))
-            for i, name in enumerate(names)
-        }
-        expr = window.group_by(["usage_date", "BillingCurrency"]).aggregate(**sums)
-        by_scope: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
-        for row in expr.to_pyarrow().to_pylist():
-            for i, name in enumerate(names):
-                amount = row[f"s{i}"]
-                if amount is not None:
-                    by_scope[name].append(
-                        {
-                            "usage_date": row["usage_date"],
-                            "BillingCurrency": row["BillingCurrency"],
-                            "amount": amount,
-                        }
-                    )
-        return by_scope
+            window.append(daily.BillingCurrency == currency)
+        spend = daily.filter(*window).select("dims_id", "usage_date", "BillingCurrency", metric)
+        joined = spend.join(members, "dims_id")
+        return (
+            joined.group_by(["usage_date", "BillingCurrency", "scope"])
+            .aggregate(amount=joined[metric].sum())
+            .select("usage_date", "BillingCurrency", "amount", "scope")
+        )
 
     def freshness_by_provider(self) -> dict[str, datetime]:
         """Per provider: end of the last complete hour of data present."""
@@ -234,13 +230,29 @@ def scope_predicates(table: Any, scope: Scope) -> list[Any]:
     if scope.regions:
         predicates.append(table.RegionId.isin(sorted(scope.regions)))
     for key, values in sorted(scope.tags.items()):
-        needles = [table.Tags.contains(tag_needle(key, value)) for value in sorted(values)]
-        predicates.append(ibis.or_(*needles))
+        needles = [tag_needle(key, value) for value in sorted(values)]
+        if len(needles) == 1:
+            predicates.append(table.Tags.contains(needles[0]))
+        else:
+            # One regular expression scans the text once, where OR-ed `contains` scan it per value.
+            predicates.append(table.Tags.re_search("|".join(map(_regex_literal, needles))))
     return predicates
+
+
+def _regex_literal(text: str) -> str:
+    """`text` matched literally, spelled the same for RE2 (DuckDB) and Java (Spark)."""
+    return "".join(c if c.isascii() and c.isalnum() else f"\\x{{{ord(c):x}}}" for c in text)
 
 
 def _all_of(predicates: Sequence[Any]) -> Any:
     return ibis.and_(*predicates) if predicates else None
+
+
+def _index_if(predicate: Any, index: int) -> Any:
+    """`index` where the scope's predicate holds, else -1 (null counts as not matching)."""
+    if predicate is None:
+        return ibis.literal(index, type="int64")
+    return predicate.ifelse(ibis.literal(index, type="int64"), ibis.literal(-1, type="int64"))
 
 
 def _series(

@@ -5,6 +5,12 @@ where `tags` is the row's Tags reduced to the rollup tag keys (all keys by defau
 line items collapse at least 24 to 1; restricting the tag keys to those budgets filter on keeps
 resource-level tags (`Name`, ...) from multiplying the rows.
 
+Each distinct (dimensions, tags) tuple gets a `dims_id` in `cost_dims` (ids are never reused;
+tuples no longer present are harmless), so queries match scopes against those tuples only.
+
+A load is rolled up file by file into a staged temp table (whose first grouping also counts
+the rows failing validation, so a load is scanned once after it lands), then published.
+
 `last_end` tracks how fresh the data is: the latest charge period end among rows of a day or
 less, so a monthly fee dated on the 1st does not claim the whole month is complete.
 """
@@ -13,9 +19,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, Literal
 
 from finance_pack.costs import schema
+from finance_pack.costs.checks import ROW_CHECKS_SQL, LoadSummary, load_summary
 
 Grain = Literal["month", "day"]
 
@@ -49,48 +57,117 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def rollup_insert_sql(where: str, keys: Sequence[str] | None) -> str:
-    """INSERT the rollup rows for the line items matching `where`.
+STAGED = "staged_daily"
+_DIMS_AND_TAGS = f'{_DIMENSIONS}, "Tags"'
+
+
+def rollup_select_sql(where: str, keys: Sequence[str] | None) -> str:
+    """SELECT rollup rows per load (with `load_id` and `bad_rows`, without `dims_id`) for the
+    line items matching `where`.
 
     Two stages: group by the full Tags text first (cheap hashing, few distinct tag sets in real
     exports), then project tags and regroup over the small intermediate.
     """
     return f"""
-        INSERT INTO {schema.DAILY}
         WITH by_tag_set AS (
-            SELECT source, billing_period, CAST("ChargePeriodStart" AS DATE) AS usage_date,
-                   {_DIMENSIONS}, "Tags",
+            SELECT load_id, source, billing_period,
+                   CAST("ChargePeriodStart" AS DATE) AS usage_date, {_DIMENSIONS}, "Tags",
                    sum("BilledCost") AS billed, sum("EffectiveCost") AS effective,
-                   {_FRESHNESS} AS last_end, count(*) AS row_count
+                   {_FRESHNESS} AS last_end, count(*) AS row_count,
+                   count(*) FILTER (WHERE {ROW_CHECKS_SQL}) AS bad_rows
             FROM {schema.LINE_ITEMS}
             WHERE {where}
             GROUP BY ALL
         )
-        SELECT source, billing_period, usage_date, {_DIMENSIONS},
+        SELECT load_id, source, billing_period, usage_date, {_DIMENSIONS},
                {tags_projection_sql(keys)} AS "Tags",
-               sum(billed), sum(effective), max(last_end), sum(row_count)
+               sum(billed) AS "BilledCost", sum(effective) AS "EffectiveCost",
+               max(last_end) AS last_end, sum(row_count) AS row_count,
+               sum(bad_rows) AS bad_rows
         FROM by_tag_set
         GROUP BY ALL
     """
 
 
+def discard_staged(con: Any) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {STAGED}")
+
+
+def stage_load(con: Any, load_id: int, keys: Sequence[str] | None) -> LoadSummary:
+    """Stage the rollup rows of one load (replacing any staged before) and summarise it."""
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGED} AS {rollup_select_sql('false', keys)}")
+    con.execute(f"DELETE FROM {STAGED} WHERE load_id = {load_id}")
+    con.execute(f"INSERT INTO {STAGED} {rollup_select_sql(f'load_id = {load_id}', keys)}")
+    summary = con.execute(
+        f"""SELECT sum(row_count), sum(bad_rows), list(DISTINCT "BillingCurrency"),
+                   string_agg(DISTINCT strftime(billing_period, '%Y-%m'), ','
+                              ORDER BY strftime(billing_period, '%Y-%m'))
+            FROM {STAGED} WHERE load_id = {load_id}"""
+    ).fetchone()
+    return load_summary(summary)
+
+
+def insert_rollup(con: Any, where: str, keys: Sequence[str] | None) -> None:
+    """Roll up the line items matching `where`, numbering (dimensions, tags) tuples not seen."""
+    discard_staged(con)
+    con.execute(f"CREATE TEMP TABLE {STAGED} AS {rollup_select_sql(where, keys)}")
+    _publish_staged(con)
+
+
+def _publish_staged(con: Any) -> None:
+    """Move the staged rollup rows into `cost_daily`, with their `dims_id`."""
+    con.execute(
+        f"""INSERT INTO {schema.DIMS} BY NAME
+            SELECT (SELECT coalesce(max(dims_id), 0) FROM {schema.DIMS})
+                   + row_number() OVER () AS dims_id, *
+            FROM (SELECT DISTINCT {_DIMS_AND_TAGS} FROM {STAGED}
+                  EXCEPT SELECT {_DIMS_AND_TAGS} FROM {schema.DIMS})"""
+    )
+    same_tuple = " AND ".join(
+        f'n."{name}" IS NOT DISTINCT FROM d."{name}"' for name in (*schema.DIMENSIONS, "Tags")
+    )
+    # Rows of one group may come from several files of the load: they are summed here.
+    con.execute(
+        f"""INSERT INTO {schema.DAILY} BY NAME
+            SELECT n.*, d.dims_id
+            FROM (SELECT source, billing_period, usage_date, {_DIMS_AND_TAGS},
+                         sum("BilledCost") AS "BilledCost",
+                         sum("EffectiveCost") AS "EffectiveCost",
+                         max(last_end) AS last_end, sum(row_count) AS row_count
+                  FROM {STAGED} GROUP BY ALL) AS n
+            JOIN {schema.DIMS} AS d ON {same_tuple}"""
+    )
+    discard_staged(con)
+
+
 def replace_restated(
-    con: Any, first_load_id: int, grain: Grain, keys: Sequence[str] | None
-) -> None:
+    con: Any,
+    first_load_id: int,
+    grain: Grain,
+    keys: Sequence[str] | None,
+    *,
+    staged: bool = False,
+) -> list[tuple[str, date]]:
     """Drop what the new load (load ids >= `first_load_id`) restates, then roll the load up.
 
     A month grain replaces whole billing periods per source (file exports); a day grain
-    replaces single days (Cost Explorer fetches). Call inside the load's transaction.
+    replaces single days (Cost Explorer fetches). `staged`: every file of the load went
+    through `stage_load` already. Returns the (source, period) pairs replaced.
+    Call inside the load's transaction.
     """
     by_month = grain == "month"
-    key_of_new = "billing_period" if by_month else 'CAST("ChargePeriodStart" AS DATE)'
     key_of_old = "f.billing_period" if by_month else 'CAST(f."ChargePeriodStart" AS DATE)'
     rollup_key = "billing_period" if by_month else "usage_date"
+    if not staged:
+        discard_staged(con)
+        where = f"load_id >= {first_load_id}"
+        con.execute(f"CREATE TEMP TABLE {STAGED} AS {rollup_select_sql(where, keys)}")
+    # The staged rollup is small and names every (source, period) of the load: no rescan.
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE restated AS
-            SELECT DISTINCT source, {key_of_new} AS period
-            FROM {schema.LINE_ITEMS} WHERE load_id >= {first_load_id}"""
+        "CREATE OR REPLACE TEMP TABLE restated AS "
+        f"SELECT DISTINCT source, {rollup_key} AS period FROM {STAGED}"
     )
+    restated = con.execute("SELECT source, period FROM restated ORDER BY ALL").fetchall()
     con.execute(
         f"""DELETE FROM {schema.LINE_ITEMS} AS f USING restated AS r
             WHERE f.load_id < {first_load_id} AND f.source = r.source AND {key_of_old} = r.period"""
@@ -99,10 +176,12 @@ def replace_restated(
         f"""DELETE FROM {schema.DAILY} AS d USING restated AS r
             WHERE d.source = r.source AND d.{rollup_key} = r.period"""
     )
-    con.execute(rollup_insert_sql(f"load_id >= {first_load_id}", keys))
+    _publish_staged(con)
     con.execute("DROP TABLE restated")
+    return [(str(source), period) for source, period in restated]
 
 
 def rebuild_rollup(con: Any, keys: Sequence[str] | None) -> None:
     con.execute(f"DELETE FROM {schema.DAILY}")
-    con.execute(rollup_insert_sql("true", keys))
+    con.execute(f"DELETE FROM {schema.DIMS}")
+    insert_rollup(con, "true", keys)

@@ -1,8 +1,10 @@
 """The cost store's tables, as Ibis schemas (portable) and the DuckDB DDL the ingest path uses.
 
 `cost_line_items` holds every row as loaded; `cost_daily` is the rollup the KPIs read: one row
-per (source, day, provider, accounts, service, region, currency, rollup tags). Timestamps are
-stored as naive UTC so every backend (DuckDB, Spark, ...) reads the same instants.
+per (source, day, provider, accounts, service, region, currency, rollup tags). `cost_dims` numbers
+each distinct (dimensions, tags) tuple of the rollup once (`dims_id`, also on `cost_daily`), so
+budget scopes are matched against the few distinct tuples instead of every rollup row. Timestamps
+are stored as naive UTC so every backend (DuckDB, Spark, ...) reads the same instants.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from finance_pack.domain.costs import COST_SQL_TYPE
 
 LINE_ITEMS = "cost_line_items"
 DAILY = "cost_daily"
+DIMS = "cost_dims"
 LOADS = "cost_loads"
 META = "cost_meta"
 CE_DAYS = "cost_ce_days"
@@ -61,7 +64,12 @@ DAILY_SCHEMA = ibis.schema(
         "EffectiveCost": COST,
         "last_end": "timestamp",
         "row_count": "int64",
+        "dims_id": "int64",
     }
+)
+
+DIMS_SCHEMA = ibis.schema(
+    {"dims_id": "int64", **dict.fromkeys(DIMENSIONS, "string"), "Tags": "string"}
 )
 
 LOADS_SCHEMA = ibis.schema(
@@ -86,6 +94,7 @@ CE_DAYS_SCHEMA = ibis.schema(
 ALL_TABLES = {
     LINE_ITEMS: LINE_ITEMS_SCHEMA,
     DAILY: DAILY_SCHEMA,
+    DIMS: DIMS_SCHEMA,
     LOADS: LOADS_SCHEMA,
     META: META_SCHEMA,
     CE_DAYS: CE_DAYS_SCHEMA,

@@ -62,11 +62,20 @@ class CostStore:
             self.backend.con.execute("SET TimeZone = 'UTC'")
             for name in schema.ALL_TABLES:
                 self.backend.con.execute(schema.duckdb_ddl(name))
+            self._number_dimensions_of_older_rollup()
             return
         existing = set(self.backend.list_tables())
         for name, table_schema in schema.ALL_TABLES.items():
             if name not in existing:
                 self.backend.create_table(name, schema=table_schema)
+
+    def _number_dimensions_of_older_rollup(self) -> None:
+        """Stores written before `cost_dims` existed: add `dims_id` and rebuild the rollup."""
+        con = self.backend.con
+        con.execute(f"ALTER TABLE {schema.DAILY} ADD COLUMN IF NOT EXISTS dims_id BIGINT")
+        row = con.execute(f"SELECT count(*) FROM {schema.DAILY} WHERE dims_id IS NULL").fetchone()
+        if row and row[0]:
+            self.set_rollup_tag_keys(self.rollup_tag_keys())
 
     def table(self, name: str) -> Any:
         return self.backend.table(name)

@@ -175,7 +175,7 @@ def compute_kpis(
         thresholds_crossed=crossed,
         # Stores fill quiet days with zero points, so 'no spend' means no non-zero amount.
         no_spend_in_scope=not any(
-            point.amount for point in points if month.start <= point.start < window_end
+            point.amount for point in points if month_start <= point.start < window_end
         ),
     )
 

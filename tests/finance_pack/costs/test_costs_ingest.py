@@ -253,3 +253,61 @@ def test_header_only_file_loads_nothing_without_error(
 def test_gzip_helper_really_writes_gzip(tmp_path: Path) -> None:
     path = write_focus_csv(tmp_path / "x.csv.gz", generate_rows(1, 2, MAY))
     assert gzip.decompress(path.read_bytes()).startswith(b'"BilledCost"')
+
+
+def test_one_day_split_across_files_of_a_load_is_one_rollup_row(
+    store: CostStore, focus_csv: WriteCsv
+) -> None:
+    first = focus_csv([Row(MAY, Decimal("1.25"), Decimal("1"))], "a.csv")
+    second = focus_csv([Row(MAY + timedelta(hours=1), Decimal("2.5"), Decimal("2"))], "b.csv")
+    ingest_files(store, [str(first), str(second)], FileKind.FOCUS)
+    rollup = store.duckdb.execute("SELECT BilledCost, row_count FROM cost_daily").fetchall()
+    assert rollup == [(Decimal("3.75"), 2)]
+
+
+def test_a_failed_load_leaves_nothing_staged_for_the_next_one(
+    store: CostStore, focus_csv: WriteCsv
+) -> None:
+    bad = focus_csv([Row(MAY, Decimal("6"), Decimal("6"))], "bad.csv")
+    _corrupt(bad, 2, "ChargePeriodEnd", "2026-04-01T00:00:00Z")
+    with pytest.raises(ValidationError):
+        ingest_files(store, [str(bad)], FileKind.FOCUS)
+    ingest_files(
+        store, [str(focus_csv([Row(MAY, Decimal("5"), Decimal("5"))], "ok.csv"))], FileKind.FOCUS
+    )
+    assert rollup_totals(store) == {"USD": Decimal("5")}
+
+
+def test_an_infinite_charge_period_is_a_bad_row_with_its_line(
+    store: CostStore, focus_csv: WriteCsv
+) -> None:
+    path = focus_csv([Row(MAY, Decimal("1"), Decimal("1")), Row(MAY, Decimal("2"), Decimal("2"))])
+    _corrupt(path, 3, "ChargePeriodEnd", "infinity")
+    with pytest.raises(ValidationError, match=rf"{path}:3: column ChargePeriodEnd: empty or not"):
+        ingest_files(store, [str(path)], FileKind.FOCUS)
+    assert row_count(store) == 0
+
+
+def test_parquet_tags_are_normalised_per_value_and_a_non_object_is_a_bad_row(
+    store: CostStore, tmp_path: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    rows = [Row(MAY + timedelta(hours=h), Decimal(h + 1), Decimal(1)) for h in range(5)]
+    path = write_focus_parquet(tmp_path / "tags.parquet", rows)
+    table = pq.read_table(path)
+    texts = ['{"team": "data"}', None, " ", '{"team": "data"}', '{"env":"prod" , "team":"x"}']
+    pq.write_table(table.set_column(table.schema.get_field_index("Tags"), "Tags", [texts]), path)
+    ingest_files(store, [str(path)], FileKind.FOCUS)
+    stored = store.duckdb.execute("SELECT Tags FROM cost_line_items ORDER BY BilledCost").fetchall()
+    assert [t for (t,) in stored] == [
+        '{"team":"data"}',
+        "{}",
+        "{}",
+        '{"team":"data"}',
+        '{"env":"prod","team":"x"}',
+    ]
+    texts[2] = '["not", "an object"]'
+    pq.write_table(table.set_column(table.schema.get_field_index("Tags"), "Tags", [texts]), path)
+    with pytest.raises(ValidationError, match=rf"{path}:3: column Tags: Tags is not a JSON"):
+        ingest_files(store, [str(path)], FileKind.FOCUS)

@@ -20,7 +20,13 @@ from finance_pack.costs.store import CostStore
 from finance_pack.domain.budgets import Scope
 from finance_pack.domain.money import CurrencyMismatchError
 
-ROWS = generate_rows(11, 400, MAY)
+# Tag values with regular-expression metacharacters, a quote and non-ASCII letters: scopes
+# listing several values match them as literals.
+ODD_APPS = ["a.b (x)", "axb (x)", 'q"uote', "ünï+[1]"]
+ROWS = generate_rows(11, 400, MAY) + [
+    Row(MAY + timedelta(days=d, hours=3), Decimal(f"{d + 1}.25"), Decimal(1), tags={"app": app})
+    for d, app in enumerate(ODD_APPS)
+]
 JUNE = MAY.replace(month=6)
 
 
@@ -87,6 +93,18 @@ SCOPES: dict[str, tuple[Scope, Any]] = {
     "team-data-prod": (
         Scope(tags={"team": frozenset({"data"}), "env": frozenset({"prod"})}),
         lambda r: r.tags.get("team") == "data" and r.tags.get("env") == "prod",
+    ),
+    "two-teams": (
+        Scope(tags={"team": frozenset({"data", "web"})}),
+        lambda r: r.tags.get("team") in ("data", "web"),
+    ),
+    "odd-apps": (
+        Scope(tags={"app": frozenset({"a.b (x)", 'q"uote', "ünï+[1]"})}),
+        lambda r: r.tags.get("app") in ("a.b (x)", 'q"uote', "ünï+[1]"),
+    ),
+    "one-odd-app": (
+        Scope(tags={"app": frozenset({"ünï+[1]"})}),
+        lambda r: r.tags.get("app") == "ünï+[1]",
     ),
     "region": (
         Scope(regions=frozenset({"eu-west-1"}), services=frozenset({"AmazonS3", "AmazonRDS"})),
@@ -165,3 +183,49 @@ def test_tag_keys_outside_the_rollup_fall_back_to_line_items(tmp_path: Path) -> 
     distinct_tags = store.duckdb.execute("SELECT DISTINCT Tags FROM cost_daily").fetchall()
     assert all('"env"' not in t[0] for t in distinct_tags)
     assert datetime.now(UTC) > MAY
+
+
+def _scope_totals(store: CostStore) -> dict[str, Decimal]:
+    batch = CostQueries(store.backend).spend_series_many(
+        {n: s for n, (s, _) in SCOPES.items()}, MAY, JUNE + timedelta(days=30), "USD"
+    )
+    return {name: sum((p.amount for p in s.points), Decimal(0)) for name, s in batch.items()}
+
+
+def _python_totals(rows: list[Row]) -> dict[str, Decimal]:
+    return {
+        name: sum(expected(rows, keep).values(), Decimal(0)) for name, (_, keep) in SCOPES.items()
+    }
+
+
+def test_scopes_stay_exact_across_loads_and_restatements(tmp_path: Path) -> None:
+    store = CostStore.open(f"duckdb:///{tmp_path / 'c.duckdb'}")
+    june = [
+        Row(
+            r.start.replace(month=6),
+            r.billed,
+            r.effective,
+            r.currency,
+            r.provider,
+            r.account,
+            r.sub_account,
+            r.service,
+            "ap-south-1",
+            tags={**r.tags, "env": "new"},
+        )
+        for r in ROWS[:150]
+    ]
+    for name, rows in (("may.csv", ROWS), ("june.csv", june), ("may.csv", ROWS[100:])):
+        ingest_files(store, [str(write_focus_csv(tmp_path / name, rows))], FileKind.FOCUS)
+    assert _scope_totals(store) == _python_totals(ROWS[100:] + june)
+
+
+def test_a_store_from_before_dimension_ids_is_renumbered_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "c.duckdb"
+    store = CostStore.open(f"duckdb:///{path}")
+    ingest_files(store, [str(write_focus_csv(tmp_path / "may.csv", ROWS))], FileKind.FOCUS)
+    store.duckdb.execute("ALTER TABLE cost_daily DROP COLUMN dims_id")
+    store.duckdb.execute("DELETE FROM cost_dims")
+    store.close()
+    reopened = CostStore.open(f"duckdb:///{path}")
+    assert _scope_totals(reopened) == _python_totals(ROWS)
