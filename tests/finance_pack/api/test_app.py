@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from finance_pack.api.app import create_app
 from finance_pack.context import load_context
+from finance_pack.sandbox.testing import RunningSlackEmulator
 from finance_pack.store.engine import make_engine
 from finance_pack.store.migrate import upgrade
 
@@ -45,15 +46,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_up_serves_and_exits_zero_on_sigterm(installed_target: Path) -> None:
+def _run_up_until_ready(installed_target: Path, extra_env: dict[str, str]) -> tuple[int, str]:
+    """Start `brctl finance up`, wait for /readyz, send SIGTERM; (exit status, output)."""
     port = _free_port()
     brctl = Path(sys.executable).with_name("brctl")
-    env = {**os.environ, "BLACKROAD_HOME": str(installed_target)}
+    env = {**os.environ, "BLACKROAD_HOME": str(installed_target), **extra_env}
     process = subprocess.Popen(
         [str(brctl), "finance", "up", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -67,7 +70,23 @@ def test_up_serves_and_exits_zero_on_sigterm(installed_target: Path) -> None:
                 time.sleep(0.2)
         assert response.json()["status"] == "ready"
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
+        output, _ = process.communicate(timeout=60)
+        return process.returncode, output
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_up_serves_and_exits_zero_on_sigterm(installed_target: Path) -> None:
+    code, output = _run_up_until_ready(installed_target, {"SLACK_BOT_TOKEN": ""})
+    assert code == 0
+    assert "budgeteer not started" in output
+
+
+def test_up_runs_the_budgeteer_and_stops_it_cleanly(
+    installed_target: Path, slack_emulator: RunningSlackEmulator
+) -> None:
+    env = {"SLACK_BOT_TOKEN": slack_emulator.token, "FINANCE_SLACK_API_URL": slack_emulator.api_url}
+    code, output = _run_up_until_ready(installed_target, env)
+    assert code == 0, output
+    assert "agent budgeteer started" in output and "agent budgeteer stopped" in output
