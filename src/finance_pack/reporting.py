@@ -22,10 +22,13 @@ from finance_pack.domain.spend import SpendSeries
 
 
 @contextmanager
-def cost_queries(url: str) -> Iterator[CostQueries]:
+def cost_queries(url: str, timezone: str) -> Iterator[CostQueries]:
     """The cost store, open only while it is read: DuckDB lets one process write its file,
-    so a long-lived API or agent must not keep it open while `ingest` runs."""
-    store = CostStore.open(url)
+    so a long-lived API or agent must not keep it open while `ingest` runs.
+
+    `timezone` is the billing time zone (finance.yaml `timezone`): the rollup's days follow it.
+    """
+    store = CostStore.open(url, timezone=timezone)
     try:
         yield CostQueries(store.backend)
     finally:

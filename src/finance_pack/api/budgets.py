@@ -102,7 +102,7 @@ def kpis(
     except ValueError as exc:
         raise UsageError(f"month {month!r}: {exc}") from exc
     settings = ReportSettings.from_config(config, forecaster)
-    with cost_queries(state.context.cost_store_url) as queries:
+    with cost_queries(state.context.cost_store_url, config.timezone) as queries:
         reports = kpi_reports(
             queries, chosen, settings, now=SystemClock().now(), month=billing_month
         )

@@ -53,7 +53,7 @@ def backtest_cmd(
     if budget and len(entries) != len(set(budget)):
         raise NotFoundError("unknown budget in --budget", hint="brctl finance budget list")
     zone = billing_zone(config.timezone)
-    with cost_queries(context.cost_store_url) as queries:
+    with cost_queries(context.cost_store_url, config.timezone) as queries:
         as_of = queries.as_of()
         if as_of is None:
             raise UsageError("the cost store is empty", hint="ingest cost data first")

@@ -82,7 +82,7 @@ def _run_files(
     fmt: OutputFormat,
 ) -> None:
     context = open_context(target)
-    store = CostStore.open(context.cost_store_url)
+    store = CostStore.open(context.cost_store_url, timezone=context.config.timezone)
     try:
         with _progress_bar(fmt is OutputFormat.TABLE) as callback:
             report = ingest_files(
@@ -181,7 +181,7 @@ def aws_ce(
     connector = CostExplorerConnector(
         ce, billed_metric=aws.cost_explorer_metric, payer_account=str(payer)
     )
-    store = CostStore.open(context.cost_store_url)
+    store = CostStore.open(context.cost_store_url, timezone=context.config.timezone)
     try:
         result = sync_cost_explorer(store, connector, first, last, SystemClock().now())
     finally:

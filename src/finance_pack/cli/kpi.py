@@ -90,7 +90,7 @@ def kpi(
     except ValueError as exc:
         raise UsageError(f"--month {month!r}: {exc}") from exc
     settings = ReportSettings.from_config(config, forecaster)
-    with cost_queries(context.cost_store_url) as queries:
+    with cost_queries(context.cost_store_url, config.timezone) as queries:
         reports = kpi_reports(
             queries, chosen, settings, now=SystemClock().now(), month=billing_month
         )

@@ -39,7 +39,7 @@ from finance_pack.costs.readers import (
     tags_lookup_sql,
     tags_lookup_wanted,
 )
-from finance_pack.costs.rollup import discard_staged, replace_restated, stage_load
+from finance_pack.costs.rollup import RollupLayout, discard_staged, replace_restated, stage_load
 from finance_pack.costs.store import CostStore
 from finance_pack.domain.costs import REQUIRED_FOCUS_COLUMNS
 from finance_pack.errors import ValidationError
@@ -104,14 +104,14 @@ def ingest_files(
     started = time.perf_counter()
     first_load_id = _next_load_id(con)
     bytes_total = sum(f.size for f in files)
-    keys = store.rollup_tag_keys()
+    layout = store.rollup_layout()
     with _unordered_inserts(con):
         con.begin()
         try:
             discard_staged(con)
             bytes_before = 0
             for offset, file in enumerate(files):
-                loader = _FileLoader(con, file, kind, source, first_load_id + offset, keys)
+                loader = _FileLoader(con, file, kind, source, first_load_id + offset, layout)
                 watch = _ProgressWatch(
                     con, on_progress, file, bytes_before, bytes_total, report.rows
                 )
@@ -123,7 +123,7 @@ def ingest_files(
                 _record_load(con, loader.load_id, file, kind, source, summary, len(problems))
                 if on_progress:
                     on_progress(Progress(file.path, bytes_before, bytes_total, report.rows))
-            restated = replace_restated(con, first_load_id, "month", keys, staged=True)
+            restated = replace_restated(con, first_load_id, layout, staged=True)
             report.periods = [f"{source} {period:%Y-%m}" for source, period in restated]
             con.commit()
         except BaseException:
@@ -166,10 +166,10 @@ class _FileLoader:
         kind: FileKind,
         source: str | None,
         load_id: int,
-        rollup_tag_keys: Sequence[str] | None,
+        layout: RollupLayout,
     ) -> None:
         self.con = con
-        self._rollup_tag_keys = rollup_tag_keys
+        self._layout = layout
         self.file = file
         self.load_id = load_id
         typed = cur_typed_columns(file) if kind is FileKind.CUR else focus_typed_columns(file)
@@ -189,7 +189,7 @@ class _FileLoader:
         rejected = self._reader_rejects()
         if rejected and not skip_bad_rows:
             raise _row_error(rejected)
-        summary = stage_load(self.con, self.load_id, self._rollup_tag_keys)
+        summary = stage_load(self.con, self.load_id, self._layout)
         if summary.bad_rows == 0:
             return summary, rejected
         problems = locate_bad_rows(
@@ -205,7 +205,7 @@ class _FileLoader:
         self.con.execute(
             f"DELETE FROM {schema.LINE_ITEMS} WHERE load_id = {self.load_id} AND ({ANY_BAD_SQL})"
         )
-        summary = stage_load(self.con, self.load_id, self._rollup_tag_keys)
+        summary = stage_load(self.con, self.load_id, self._layout)
         return summary, rejected + problems
 
     def _insert(self) -> None:

@@ -5,20 +5,28 @@ Many budgets are answered by one query that evaluates each scope once per distin
 tags) tuple in `cost_dims`, not once per rollup row, then joins the rollup on `dims_id`.
 Scopes whose tag keys the rollup does not keep are answered from the line items instead
 (correct, slower). Spend is attributed to the day its charge period starts.
+
+Days are local dates in the rollup time zone (recorded in `cost_meta`, the billing time zone):
+a day's point starts at the UTC instant of its local midnight and lasts 23, 24 or 25 hours.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from math import ceil
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import ibis
+import pyarrow as pa
 
 from finance_pack.costs import schema
-from finance_pack.costs.store import read_rollup_tag_keys
+from finance_pack.costs.rollup import UTC_ZONE
+from finance_pack.costs.store import read_rollup_layout
+from finance_pack.domain.billing_month import billing_zone, local_midnight_utc
 from finance_pack.domain.budgets import Scope
 from finance_pack.domain.costs import tag_needle
 from finance_pack.domain.money import CurrencyMismatchError, Money
@@ -28,6 +36,7 @@ Metric = Literal["BilledCost", "EffectiveCost"]
 Dimension = Literal["service", "account"]
 DEFAULT_CURRENCY = "USD"
 _ONE_DAY = timedelta(days=1)
+_ONE_HOUR = timedelta(hours=1)
 _ZERO = Decimal(0)
 
 
@@ -48,7 +57,10 @@ class CostQueries:
 
     def __init__(self, backend: Any) -> None:
         self.backend = backend
-        self.rollup_tag_keys = read_rollup_tag_keys(backend)
+        layout = read_rollup_layout(backend)
+        self.rollup_tag_keys = layout.tag_keys
+        self.timezone = layout.timezone
+        self._days = _LocalDays(billing_zone(layout.timezone))
 
     # ---- building blocks -----------------------------------------------------------------
 
@@ -56,18 +68,28 @@ class CostQueries:
         keys = self.rollup_tag_keys
         return keys is None or set(scope.tags) <= set(keys)
 
-    def _daily_for(self, scope: Scope) -> Any:
-        """The rollup, or line items shaped like it when the rollup lost a tag key we need."""
+    def _daily_for(self, scope: Scope, first: date, stop: date) -> Any:
+        """The rollup, or line items shaped like it when the rollup lost a tag key we need
+        (`first`, `stop`: the local days wanted)."""
         if self._rollup_keeps_tags(scope):
             return self.backend.table(schema.DAILY)
         items = self.backend.table(schema.LINE_ITEMS)
-        return items.mutate(usage_date=items.ChargePeriodStart.date())
+        if self.timezone == UTC_ZONE:
+            return items.mutate(usage_date=items.ChargePeriodStart.date())
+        # No portable zone conversion in Ibis: match each row to its local day's UTC span.
+        days = ibis.memtable(self._days.spans(first, stop))
+        joined = items.join(
+            days,
+            [items.ChargePeriodStart >= days.day_start, items.ChargePeriodStart < days.day_end],
+        )
+        return joined.drop("day_start", "day_end")
 
     def _scoped(self, scope: Scope, start: datetime, end: datetime, currency: str | None) -> Any:
-        table = self._daily_for(scope)
+        first, stop = self._days.floor(start), self._days.ceil(end)
+        table = self._daily_for(scope, first, stop)
         predicates = [
-            table.usage_date >= _day(start),
-            table.usage_date < _day_ceil(end),
+            table.usage_date >= first,
+            table.usage_date < stop,
             *scope_predicates(table, scope),
         ]
         if currency:
@@ -114,7 +136,7 @@ class CostQueries:
                 rows_by_scope[names[row["scope"]]].append(row)
         extent = self._extent()
         return {
-            name: _series(
+            name: self._days.series(
                 rows_by_scope[name],
                 currency,
                 _as_of(extent.freshness, scopes[name]),
@@ -143,7 +165,10 @@ class CostQueries:
         members = dims.select(dims.dims_id, scope=scope_ids.unnest())
         members = members.filter(members.scope >= 0)
         daily = self.backend.table(schema.DAILY)
-        window = [daily.usage_date >= _day(start), daily.usage_date < _day_ceil(end)]
+        window = [
+            daily.usage_date >= self._days.floor(start),
+            daily.usage_date < self._days.ceil(end),
+        ]
         if currency:
             window.append(daily.BillingCurrency == currency)
         spend = daily.filter(*window).select("dims_id", "usage_date", "BillingCurrency", metric)
@@ -172,14 +197,14 @@ class CostQueries:
                 for row in rows
                 if row["last_end"] is not None
             },
-            data_start=_at(min(firsts)) if firsts else None,
+            data_start=self._days.start(min(firsts)) if firsts else None,
         )
 
     def data_start(self) -> datetime | None:
         """Start of the oldest cost data in the store: before it, no data is not zero spend."""
         daily = self.backend.table(schema.DAILY)
         first = daily.aggregate(first=daily.usage_date.min()).to_pyarrow().to_pylist()[0]["first"]
-        return None if first is None else _at(first)
+        return None if first is None else self._days.start(first)
 
     def as_of(self, scope: Scope | None = None) -> datetime | None:
         return _as_of(self.freshness_by_provider(), scope or Scope())
@@ -255,33 +280,78 @@ def _index_if(predicate: Any, index: int) -> Any:
     return predicate.ifelse(ibis.literal(index, type="int64"), ibis.literal(-1, type="int64"))
 
 
-def _series(
-    rows: Sequence[dict[str, Any]],
-    currency: str | None,
-    as_of: datetime | None,
-    window: tuple[datetime, datetime],
-    data_start: datetime | None,
-) -> SpendSeries:
-    """Daily points over the window, zero where no rows, from the first day of data on (before
-    it, no rows means no data, not zero spend); the day `as_of` falls in is partial."""
-    currencies = sorted({row["BillingCurrency"] for row in rows})
-    if currency is None and len(currencies) > 1:
-        raise CurrencyMismatchError(currencies[0], currencies[1])
-    chosen = currency or (currencies[0] if currencies else DEFAULT_CURRENCY)
-    amounts = {_at(row["usage_date"]): Decimal(row["amount"]) for row in rows}
-    start, end = window
-    horizon = min(end, as_of) if as_of else end
-    moment = max(_at(_day(start)), data_start) if data_start else _at(_day(start))
-    points = []
-    while moment + _ONE_DAY <= horizon:
-        points.append(SpendPoint(moment, amounts.pop(moment, _ZERO), 24))
-        moment += _ONE_DAY
-    if moment < horizon:
-        hours = int((horizon - moment) / timedelta(hours=1)) or 24
-        points.append(SpendPoint(moment, amounts.pop(moment, _ZERO), hours))
-    # Data dated after as_of (e.g. a fee row) is still spend; keep it rather than drop it.
-    points += [SpendPoint(m, a, 24) for m, a in amounts.items()]
-    return SpendSeries(chosen, tuple(sorted(points, key=_start_of)), as_of)
+class _LocalDays:
+    """Local days of the rollup time zone as UTC instants, and the series built on them."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        # Every series walks the same days: one zone conversion per day, not per day and budget.
+        self._starts: dict[date, datetime] = {}
+
+    def start(self, day: date) -> datetime:
+        """The UTC instant `day` starts (its local midnight)."""
+        instant = self._starts.get(day)
+        if instant is None:
+            instant = self._starts[day] = local_midnight_utc(day, self.zone)
+        return instant
+
+    def floor(self, moment: datetime) -> date:
+        """The local day `moment` falls in (naive means UTC)."""
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return aware.astimezone(self.zone).date()
+
+    def ceil(self, moment: datetime) -> date:
+        """The first local day starting at or after `moment`."""
+        day = self.floor(moment)
+        return day if self.start(day) == moment else day + _ONE_DAY
+
+    def hours(self, day: date) -> int:
+        """23, 24 or 25 (daylight saving time)."""
+        return int((self.start(day + _ONE_DAY) - self.start(day)) / _ONE_HOUR)
+
+    def spans(self, first: date, stop: date) -> pa.Table:
+        """Each local day in [first, stop) with its naive UTC [day_start, day_end)."""
+        days = [first + timedelta(days=offset) for offset in range((stop - first).days)]
+        starts = [self.start(day).replace(tzinfo=None) for day in [*days, stop]]
+        return pa.table(
+            {
+                "usage_date": pa.array(days, pa.date32()),
+                "day_start": pa.array(starts[:-1], pa.timestamp("us")),
+                "day_end": pa.array(starts[1:], pa.timestamp("us")),
+            }
+        )
+
+    def series(
+        self,
+        rows: Sequence[dict[str, Any]],
+        currency: str | None,
+        as_of: datetime | None,
+        window: tuple[datetime, datetime],
+        data_start: datetime | None,
+    ) -> SpendSeries:
+        """Daily points over the window, zero where no rows, from the first day of data on
+        (before it, no rows means no data, not zero spend); the day `as_of` falls in is
+        partial."""
+        currencies = sorted({row["BillingCurrency"] for row in rows})
+        if currency is None and len(currencies) > 1:
+            raise CurrencyMismatchError(currencies[0], currencies[1])
+        chosen = currency or (currencies[0] if currencies else DEFAULT_CURRENCY)
+        amounts = {row["usage_date"]: Decimal(row["amount"]) for row in rows}
+        start, end = window
+        horizon = min(end, as_of) if as_of else end
+        day = self.floor(start)
+        if data_start and self.start(day) < data_start:
+            day = self.floor(data_start)
+        points = []
+        while self.start(day + _ONE_DAY) <= horizon:
+            points.append(SpendPoint(self.start(day), amounts.pop(day, _ZERO), self.hours(day)))
+            day += _ONE_DAY
+        if self.start(day) < horizon:
+            hours = ceil((horizon - self.start(day)) / _ONE_HOUR)
+            points.append(SpendPoint(self.start(day), amounts.pop(day, _ZERO), hours))
+        # Data dated after as_of (e.g. a fee row) is still spend; keep it rather than drop it.
+        points += [SpendPoint(self.start(d), a, self.hours(d)) for d, a in amounts.items()]
+        return SpendSeries(chosen, tuple(sorted(points, key=_start_of)), as_of)
 
 
 def _start_of(point: SpendPoint) -> datetime:
@@ -300,16 +370,3 @@ def _as_of(freshness: Mapping[str, datetime], scope: Scope) -> datetime | None:
 def _floor_hour(value: datetime) -> datetime:
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     return aware.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def _day(moment: datetime) -> date:
-    return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
-
-
-def _day_ceil(moment: datetime) -> date:
-    day = _day(moment)
-    return day if _at(day) == moment.astimezone(UTC) else day + timedelta(days=1)
-
-
-def _at(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)

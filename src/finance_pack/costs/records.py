@@ -1,7 +1,7 @@
 """Load canonical `CostRecord`s (from API connectors, not files) into the cost store.
 
-Same transaction shape as file ingestion, but a connector restates single days: re-fetching a
-day from Cost Explorer replaces that day for the source and nothing else.
+Same transaction shape as file ingestion, but a connector restates single UTC days: re-fetching
+a day from Cost Explorer replaces that day for the source and nothing else.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from finance_pack.costs import schema
-from finance_pack.costs.rollup import replace_restated
+from finance_pack.costs.rollup import replace_utc_days
 from finance_pack.costs.store import CostStore
 from finance_pack.domain.costs import CostRecord, canonical_tags_json
 
@@ -62,22 +62,12 @@ def replace_days(
         raise ValueError(f"record dated {stray[0].charge_period_start} is outside the days given")
     con.begin()
     try:
-        con.execute(
-            f"DELETE FROM {schema.LINE_ITEMS} WHERE source = ? "
-            f'AND CAST("ChargePeriodStart" AS DATE) IN (SELECT unnest(?::DATE[]))',
-            [source, list(days)],
-        )
-        con.execute(
-            f"DELETE FROM {schema.DAILY} WHERE source = ? "
-            f"AND usage_date IN (SELECT unnest(?::DATE[]))",
-            [source, list(days)],
-        )
         if records:
             incoming = records_table(records, source, load_id)
             con.register("incoming_records", incoming)
             con.execute(f"INSERT INTO {schema.LINE_ITEMS} BY NAME SELECT * FROM incoming_records")
             con.unregister("incoming_records")
-            replace_restated(con, load_id, "day", store.rollup_tag_keys())
+        replace_utc_days(con, source, days, load_id, store.rollup_layout())
         con.commit()
     except BaseException:
         con.rollback()

@@ -11,6 +11,11 @@ tuples no longer present are harmless), so queries match scopes against those tu
 A load is rolled up file by file into a staged temp table (whose first grouping also counts
 the rows failing validation, so a load is scanned once after it lands), then published.
 
+The day is the local date of ChargePeriodStart in the rollup time zone (the billing time zone,
+DESIGN.md section 3), so a local day's spend is one rollup day and month-to-date is exact at
+local month boundaries. The billing period stays the provider's (UTC) month: file exports
+restate whole UTC months, and a local day straddling two of them keeps one row per period.
+
 `last_end` tracks how fresh the data is: the latest charge period end among rows of a day or
 less, so a monthly fee dated on the 1st does not claim the whole month is complete.
 """
@@ -19,13 +24,34 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from finance_pack.costs import schema
 from finance_pack.costs.checks import ROW_CHECKS_SQL, LoadSummary, load_summary
 
-Grain = Literal["month", "day"]
+UTC_ZONE = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class RollupLayout:
+    """How the daily rollup is cut: the tag keys it keeps (None: all) and the time zone whose
+    local dates are its days (an IANA key)."""
+
+    tag_keys: tuple[str, ...] | None = None
+    timezone: str = UTC_ZONE
+
+
+def local_date_sql(column: str, timezone: str) -> str:
+    """SQL for the local date, in `timezone`, of a naive UTC timestamp `column`."""
+    if timezone == UTC_ZONE:
+        # Stored timestamps are naive UTC: their date is the UTC date, no zone lookup per row.
+        return f"CAST({column} AS DATE)"
+    # TIMESTAMP AT TIME ZONE 'UTC' reads the naive value as a UTC instant (TIMESTAMPTZ);
+    # TIMESTAMPTZ AT TIME ZONE tz gives the wall-clock TIMESTAMP there.
+    return f"CAST(({column} AT TIME ZONE 'UTC') AT TIME ZONE {_sql_string(timezone)} AS DATE)"
+
 
 _DIMENSIONS = ", ".join(f'"{name}"' for name in schema.DIMENSIONS)
 
@@ -61,7 +87,7 @@ STAGED = "staged_daily"
 _DIMS_AND_TAGS = f'{_DIMENSIONS}, "Tags"'
 
 
-def rollup_select_sql(where: str, keys: Sequence[str] | None) -> str:
+def rollup_select_sql(where: str, layout: RollupLayout) -> str:
     """SELECT rollup rows per load (with `load_id` and `bad_rows`, without `dims_id`) for the
     line items matching `where`.
 
@@ -71,7 +97,8 @@ def rollup_select_sql(where: str, keys: Sequence[str] | None) -> str:
     return f"""
         WITH by_tag_set AS (
             SELECT load_id, source, billing_period,
-                   CAST("ChargePeriodStart" AS DATE) AS usage_date, {_DIMENSIONS}, "Tags",
+                   {local_date_sql('"ChargePeriodStart"', layout.timezone)} AS usage_date,
+                   {_DIMENSIONS}, "Tags",
                    sum("BilledCost") AS billed, sum("EffectiveCost") AS effective,
                    {_FRESHNESS} AS last_end, count(*) AS row_count,
                    count(*) FILTER (WHERE {ROW_CHECKS_SQL}) AS bad_rows
@@ -80,7 +107,7 @@ def rollup_select_sql(where: str, keys: Sequence[str] | None) -> str:
             GROUP BY ALL
         )
         SELECT load_id, source, billing_period, usage_date, {_DIMENSIONS},
-               {tags_projection_sql(keys)} AS "Tags",
+               {tags_projection_sql(layout.tag_keys)} AS "Tags",
                sum(billed) AS "BilledCost", sum(effective) AS "EffectiveCost",
                max(last_end) AS last_end, sum(row_count) AS row_count,
                sum(bad_rows) AS bad_rows
@@ -93,11 +120,11 @@ def discard_staged(con: Any) -> None:
     con.execute(f"DROP TABLE IF EXISTS {STAGED}")
 
 
-def stage_load(con: Any, load_id: int, keys: Sequence[str] | None) -> LoadSummary:
+def stage_load(con: Any, load_id: int, layout: RollupLayout) -> LoadSummary:
     """Stage the rollup rows of one load (replacing any staged before) and summarise it."""
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGED} AS {rollup_select_sql('false', keys)}")
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGED} AS {rollup_select_sql('false', layout)}")
     con.execute(f"DELETE FROM {STAGED} WHERE load_id = {load_id}")
-    con.execute(f"INSERT INTO {STAGED} {rollup_select_sql(f'load_id = {load_id}', keys)}")
+    con.execute(f"INSERT INTO {STAGED} {rollup_select_sql(f'load_id = {load_id}', layout)}")
     summary = con.execute(
         f"""SELECT sum(row_count), sum(bad_rows), list(DISTINCT "BillingCurrency"),
                    string_agg(DISTINCT strftime(billing_period, '%Y-%m'), ','
@@ -107,10 +134,10 @@ def stage_load(con: Any, load_id: int, keys: Sequence[str] | None) -> LoadSummar
     return load_summary(summary)
 
 
-def insert_rollup(con: Any, where: str, keys: Sequence[str] | None) -> None:
+def insert_rollup(con: Any, where: str, layout: RollupLayout) -> None:
     """Roll up the line items matching `where`, numbering (dimensions, tags) tuples not seen."""
     discard_staged(con)
-    con.execute(f"CREATE TEMP TABLE {STAGED} AS {rollup_select_sql(where, keys)}")
+    con.execute(f"CREATE TEMP TABLE {STAGED} AS {rollup_select_sql(where, layout)}")
     _publish_staged(con)
 
 
@@ -141,47 +168,73 @@ def _publish_staged(con: Any) -> None:
 
 
 def replace_restated(
-    con: Any,
-    first_load_id: int,
-    grain: Grain,
-    keys: Sequence[str] | None,
-    *,
-    staged: bool = False,
+    con: Any, first_load_id: int, layout: RollupLayout, *, staged: bool = False
 ) -> list[tuple[str, date]]:
-    """Drop what the new load (load ids >= `first_load_id`) restates, then roll the load up.
+    """Drop the billing periods (source, UTC month) the new load (load ids >= `first_load_id`)
+    restates, then roll the load up.
 
-    A month grain replaces whole billing periods per source (file exports); a day grain
-    replaces single days (Cost Explorer fetches). `staged`: every file of the load went
-    through `stage_load` already. Returns the (source, period) pairs replaced.
-    Call inside the load's transaction.
+    `staged`: every file of the load went through `stage_load` already. Returns the
+    (source, period) pairs replaced. Call inside the load's transaction.
     """
-    by_month = grain == "month"
-    key_of_old = "f.billing_period" if by_month else 'CAST(f."ChargePeriodStart" AS DATE)'
-    rollup_key = "billing_period" if by_month else "usage_date"
     if not staged:
         discard_staged(con)
         where = f"load_id >= {first_load_id}"
-        con.execute(f"CREATE TEMP TABLE {STAGED} AS {rollup_select_sql(where, keys)}")
+        con.execute(f"CREATE TEMP TABLE {STAGED} AS {rollup_select_sql(where, layout)}")
     # The staged rollup is small and names every (source, period) of the load: no rescan.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE restated AS "
-        f"SELECT DISTINCT source, {rollup_key} AS period FROM {STAGED}"
+        f"SELECT DISTINCT source, billing_period AS period FROM {STAGED}"
     )
     restated = con.execute("SELECT source, period FROM restated ORDER BY ALL").fetchall()
     con.execute(
         f"""DELETE FROM {schema.LINE_ITEMS} AS f USING restated AS r
-            WHERE f.load_id < {first_load_id} AND f.source = r.source AND {key_of_old} = r.period"""
+            WHERE f.load_id < {first_load_id} AND f.source = r.source
+              AND f.billing_period = r.period"""
     )
     con.execute(
         f"""DELETE FROM {schema.DAILY} AS d USING restated AS r
-            WHERE d.source = r.source AND d.{rollup_key} = r.period"""
+            WHERE d.source = r.source AND d.billing_period = r.period"""
     )
     _publish_staged(con)
     con.execute("DROP TABLE restated")
     return [(str(source), period) for source, period in restated]
 
 
-def rebuild_rollup(con: Any, keys: Sequence[str] | None) -> None:
+def replace_utc_days(
+    con: Any, source: str, days: Sequence[date], first_load_id: int, layout: RollupLayout
+) -> None:
+    """Make the UTC `days` of `source` hold only the rows of loads >= `first_load_id` (API
+    connectors restate single UTC days), and re-roll every local day those rows touch.
+
+    A local day can hold parts of two UTC days, so the rollup of a touched local day is rebuilt
+    from all its line items, restated or not. Call inside the load's transaction.
+    """
+    local_day = local_date_sql('"ChargePeriodStart"', layout.timezone)
+    in_days = 'source = ? AND CAST("ChargePeriodStart" AS DATE) IN (SELECT unnest(?::DATE[]))'
+    # Old rows (about to go) and new rows alike: both change their local day's totals.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE touched_days AS "
+        f"SELECT DISTINCT {local_day} AS usage_date FROM {schema.LINE_ITEMS} WHERE {in_days}",
+        [source, list(days)],
+    )
+    con.execute(
+        f"DELETE FROM {schema.LINE_ITEMS} WHERE load_id < {first_load_id} AND {in_days}",
+        [source, list(days)],
+    )
+    con.execute(
+        f"DELETE FROM {schema.DAILY} WHERE source = ? "
+        "AND usage_date IN (SELECT usage_date FROM touched_days)",
+        [source],
+    )
+    insert_rollup(
+        con,
+        f"source = {_sql_string(source)} AND {local_day} IN (SELECT usage_date FROM touched_days)",
+        layout,
+    )
+    con.execute("DROP TABLE touched_days")
+
+
+def rebuild_rollup(con: Any, layout: RollupLayout) -> None:
     con.execute(f"DELETE FROM {schema.DAILY}")
     con.execute(f"DELETE FROM {schema.DIMS}")
-    insert_rollup(con, "true", keys)
+    insert_rollup(con, "true", layout)

@@ -4,7 +4,9 @@
 per (source, day, provider, accounts, service, region, currency, rollup tags). `cost_dims` numbers
 each distinct (dimensions, tags) tuple of the rollup once (`dims_id`, also on `cost_daily`), so
 budget scopes are matched against the few distinct tuples instead of every rollup row. Timestamps
-are stored as naive UTC so every backend (DuckDB, Spark, ...) reads the same instants.
+are stored as naive UTC so every backend (DuckDB, Spark, ...) reads the same instants; the
+rollup's `usage_date` is a local date in the rollup time zone (`cost_meta` key `rollup_timezone`,
+UTC when absent), `billing_period` the provider's UTC month.
 """
 
 from __future__ import annotations

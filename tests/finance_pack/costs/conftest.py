@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cost_files import Row, write_focus_csv
@@ -24,3 +26,22 @@ def focus_csv(tmp_path: Path) -> Callable[..., Path]:
         return write_focus_csv(tmp_path / name, rows, **kwargs)  # type: ignore[arg-type]
 
     return write
+
+
+@pytest.fixture(scope="session")
+def spark_backend() -> Iterator[Any]:
+    import ibis
+    from pyspark.sql import SparkSession
+
+    with tempfile.TemporaryDirectory() as warehouse:
+        session = (
+            SparkSession.builder.master("local[2]")
+            .appName("finance-pack-tests")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.warehouse.dir", str(Path(warehouse) / "warehouse"))
+            .config("spark.sql.shuffle.partitions", "2")
+            .getOrCreate()
+        )
+        yield ibis.pyspark.connect(session)
+        session.stop()

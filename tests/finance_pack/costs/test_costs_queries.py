@@ -3,7 +3,6 @@ exact Python sums."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -37,25 +36,6 @@ def duckdb_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CostStore
     ingest_files(store, [str(write_focus_csv(folder / "may.csv", ROWS))], FileKind.FOCUS)
     yield store
     store.close()
-
-
-@pytest.fixture(scope="session")
-def spark_backend() -> Iterator[Any]:
-    import ibis
-    from pyspark.sql import SparkSession
-
-    with tempfile.TemporaryDirectory() as warehouse:
-        session = (
-            SparkSession.builder.master("local[2]")
-            .appName("finance-pack-tests")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.warehouse.dir", str(Path(warehouse) / "warehouse"))
-            .config("spark.sql.shuffle.partitions", "2")
-            .getOrCreate()
-        )
-        yield ibis.pyspark.connect(session)
-        session.stop()
 
 
 @pytest.fixture(scope="module", params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])

@@ -37,7 +37,7 @@ def build_budgeteer(
 
     def snapshots(now: datetime, movers: bool) -> Sequence[BudgetSnapshot]:
         budgets = [entry.budget for entry in budgets_in_force(engine, config)]
-        with cost_queries(context.cost_store_url) as queries:
+        with cost_queries(context.cost_store_url, config.timezone) as queries:
             return budget_snapshots(queries, budgets, settings, now=now, movers=movers)
 
     slack = gateway or SlackWebGateway(SlackSettings.from_env(base_url=config.slack.api_url))
