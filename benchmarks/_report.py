@@ -36,24 +36,33 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3f}"
+    return "" if value is None else str(value)
+
+
 def emit(title: str, rows: Sequence[dict[str, Any]], json_path: str | None) -> None:
     """Print `rows` as a table titled `title`; write them (with machine facts) to `json_path`."""
     console = Console()
-    table = Table(title=title)
     columns: list[str] = []
     for row in rows:
         columns += [k for k in row if k not in columns]
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        cells = []
+    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
+    # Wide results read better turned on their side: one line per figure, one column per case.
+    sideways = len(columns) > 8 and len(rows) <= 6
+    table = Table(title=title)
+    if sideways:
+        table.add_column("figure")
+        for index in range(len(rows)):
+            table.add_column(f"case {index + 1}")
+        for position, column in enumerate(columns):
+            table.add_row(column, *(row_cells[position] for row_cells in cells))
+    else:
         for column in columns:
-            value = row.get(column)
-            if isinstance(value, float):
-                cells.append(f"{value:,.3f}")
-            else:
-                cells.append("" if value is None else str(value))
-        table.add_row(*cells)
+            table.add_column(column)
+        for row_cells in cells:
+            table.add_row(*row_cells)
     console.print(table)
     if json_path:
         path = Path(json_path)

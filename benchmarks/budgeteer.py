@@ -157,13 +157,20 @@ def _sqlite_engine() -> Iterator[Engine]:
 def _tick_ms(
     slack: RunningSlackEmulator, pacing: float, ticks: int, budgets: int, *, charts: bool = True
 ) -> float:
-    """Median latency of a tick posting a new week's summary (and charts) to 3 channels."""
-    snapshots = [_snapshot(i) for i in range(budgets)]
+    """Median latency of a tick posting a new week's summary (and charts) to 3 channels.
+
+    Each week brings other figures, as real weeks do, so no chart can be reused from the last.
+    """
+    weekly = {week: [_snapshot(i + 100 * week) for i in range(budgets)] for week in range(ticks)}
+
+    def snapshots(now: datetime, _movers: bool) -> list[BudgetSnapshot]:
+        return weekly[max(0, (now - FIRST_SLOT) // timedelta(weeks=1))]
+
     with _sqlite_engine() as engine:
         budgeteer = Budgeteer(
             engine,
             _gateway(slack, pacing),
-            lambda _now, _movers: snapshots,
+            snapshots,
             SCHEDULE,
             TICK_CHANNELS,
             "#finance-alerts",

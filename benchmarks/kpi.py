@@ -212,6 +212,7 @@ def spark_reports(store: CostStore, forecaster: str) -> tuple[float, float, list
             .appName("finance-pack-kpi-bench")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.warehouse.dir", str(Path(warehouse) / "warehouse"))
             .config("spark.sql.shuffle.partitions", "2")
             .config("spark.driver.memory", "2g")
