@@ -12,8 +12,8 @@ fi
 STAMP="$VENV/.installed-$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)${EXTRAS:+-$EXTRAS}"
 if [ ! -f "$STAMP" ]; then
   echo "==> installing the project${EXTRAS:+ with [$EXTRAS]} into $VENV (first run takes a few minutes)"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT${EXTRAS:+[$EXTRAS]}"
+  "$VENV/bin/python" -m pip install -qq --disable-pip-version-check --upgrade pip
+  "$VENV/bin/python" -m pip install -qq --disable-pip-version-check -e "$ROOT${EXTRAS:+[$EXTRAS]}"
   touch "$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"
