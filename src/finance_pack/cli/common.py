@@ -12,16 +12,6 @@ from sqlalchemy import Engine
 
 from brctl.options import TargetOption
 from brctl.output import OutputFormat
-
-__all__ = [
-    "FormatOption",
-    "OutputFormat",
-    "TargetOption",
-    "configure_logging",
-    "console",
-    "open_context",
-    "open_state",
-]
 from finance_pack.context import PackContext, load_context
 from finance_pack.store.engine import make_engine
 from finance_pack.store.migrate import upgrade

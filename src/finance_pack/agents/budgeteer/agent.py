@@ -199,15 +199,7 @@ class Budgeteer:
         for threshold in covered:
             lower = claim_for(threshold)
             if lower is not None:
-                mark_posted(
-                    self.engine,
-                    threshold_alerts,
-                    lower,
-                    self.replica,
-                    channel_id=posted.channel_id,
-                    ts=posted.ts,
-                    posted_at=now,
-                )
+                self._record(threshold_alerts, lower, posted, now)
         return True
 
     def _summary(
@@ -247,29 +239,13 @@ class Budgeteer:
                     log.info(
                         "%s already in %s (found by metadata); recording it", metadata.key, channel
                     )
-                    mark_posted(
-                        self.engine,
-                        table,
-                        claim,
-                        self.replica,
-                        channel_id=found.channel_id,
-                        ts=found.ts,
-                        posted_at=now,
-                    )
+                    self._record(table, claim, found, now)
                     return found
             message, snapshots = build()
             posted = self.gateway.post_message(
                 channel, message.text, message.blocks, metadata=metadata
             )
-            mark_posted(
-                self.engine,
-                table,
-                claim,
-                self.replica,
-                channel_id=posted.channel_id,
-                ts=posted.ts,
-                posted_at=now,
-            )
+            self._record(table, claim, posted, now)
         except SlackPermanentError as exc:
             log.error("cannot post %s to %s: %s", metadata.key, channel, exc)
             mark_retry(
@@ -304,6 +280,17 @@ class Budgeteer:
                 self._charts.clear()
             self._charts[snapshot] = render_chart(snapshot)
         return self._charts[snapshot]
+
+    def _record(self, table: Table, claim: Claim, message: PostedMessage, now: datetime) -> None:
+        mark_posted(
+            self.engine,
+            table,
+            claim,
+            self.replica,
+            channel_id=message.channel_id,
+            ts=message.ts,
+            posted_at=now,
+        )
 
     def _upload_charts(
         self, channel: str, thread_ts: str, snapshots: Sequence[BudgetSnapshot]
