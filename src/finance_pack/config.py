@@ -146,11 +146,30 @@ class BudgeteerConfig(_Section):
         return timedelta(hours=self.grace_hours)
 
 
+class WatcherScopeConfig(_Section):
+    """Margins for the series in one scope (the most specific matching scope wins)."""
+
+    scope: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")], str]
+    relative_margin_pct: Annotated[ExactDecimal, Field(gt=0)] = Decimal(30)
+    absolute_margin: Annotated[ExactDecimal, Field(ge=0)] = Decimal(25)
+    direction: Literal["up", "down", "both"] = "up"
+
+
 class WatcherConfig(_Section):
     relative_margin_pct: Annotated[ExactDecimal, Field(gt=0)] = Decimal(30)
     absolute_margin: Annotated[ExactDecimal, Field(ge=0)] = Decimal(25)
     baseline_days: Annotated[int, Field(ge=3, le=90)] = 14
     max_alerts_per_minute: Annotated[int, Field(ge=1, le=60)] = 20
+    direction: Literal["up", "down", "both"] = "up"
+    scopes: list[WatcherScopeConfig] = []
+    dimensions: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]] = Field(
+        default=[], description="Dimensions beyond provider, account, service and region"
+    )
+    max_batch_points: Annotated[int, Field(ge=1, le=100_000)] = 10_000
+    webhook_url: str | None = Field(
+        default=None, description="Also send alerts here (signed with FINANCE_WATCHER_WEBHOOK_SECRET)"
+    )
+    dashboard_url: str | None = None
 
 
 class ApiConfig(_Section):

@@ -11,6 +11,9 @@ from finance_pack.errors import NotFoundError, PermissionDeniedError, Unavailabl
 
 
 def _status(exc: Exception) -> int:
+    declared = getattr(exc, "http_status", None)
+    if isinstance(declared, int):
+        return declared
     if isinstance(exc, NotFoundError):
         return 404
     if isinstance(exc, PermissionDeniedError):

@@ -1,0 +1,79 @@
+"""The Cost Watcher wired to an installed pack: finance.yaml, the state store, Slack."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Engine
+
+from finance_pack.agents.budgeteer.factory import replica_id
+from finance_pack.agents.cost_watcher.dispatch import AlertDispatcher
+from finance_pack.agents.cost_watcher.settings import (
+    ScopedSettings,
+    WatcherSettings,
+    detector_settings,
+)
+from finance_pack.agents.cost_watcher.watcher import CostWatcher
+from finance_pack.config import FinanceConfig
+from finance_pack.context import PackContext
+from finance_pack.errors import UsageError
+from finance_pack.domain.anomaly.points import series_key
+from finance_pack.providers.slack import SlackGateway, SlackSettings, SlackWebGateway
+from finance_pack.providers.webhook import SECRET_ENV, WebhookSink
+from finance_pack.secrets import read_secret
+
+
+def watcher_settings(config: FinanceConfig) -> WatcherSettings:
+    watcher = config.watcher
+    rates: dict[tuple[str, str], Decimal] = {}
+    for pair, rate in config.fx_rates.items():
+        base, quote = pair.split("/")
+        rates[(base, quote)] = rate  # 1 base = rate quote
+        rates[(quote, base)] = Decimal(1) / rate
+    return WatcherSettings(
+        default=detector_settings(
+            watcher.relative_margin_pct, watcher.absolute_margin, watcher.direction
+        ),
+        scoped=tuple(
+            ScopedSettings(
+                series_key(s.scope),
+                detector_settings(s.relative_margin_pct, s.absolute_margin, s.direction),
+            )
+            for s in watcher.scopes
+        ),
+        extra_dimensions=tuple(watcher.dimensions),
+        max_batch=watcher.max_batch_points,
+        alerts_channel=config.slack.alerts_channel,
+        dashboard_url=watcher.dashboard_url,
+        webhook_url=watcher.webhook_url,
+        fx_rates=rates,
+    )
+
+
+def build_watcher(context: PackContext, engine: Engine) -> CostWatcher:
+    return CostWatcher(engine, watcher_settings(context.config))
+
+
+def build_dispatcher(
+    context: PackContext, engine: Engine, gateway: SlackGateway | None = None
+) -> AlertDispatcher:
+    config = context.config
+    settings = watcher_settings(config)
+    webhook = None
+    if settings.webhook_url:
+        secret = read_secret(SECRET_ENV)
+        if not secret:
+            raise UsageError(
+                "watcher.webhook_url is set but the webhook has no signing secret",
+                hint=f"set {SECRET_ENV} or {SECRET_ENV}_FILE",
+            )
+        webhook = WebhookSink(settings.webhook_url, secret)
+    slack = gateway or SlackWebGateway(SlackSettings.from_env(base_url=config.slack.api_url))
+    return AlertDispatcher(
+        engine,
+        slack,
+        settings.alerts_channel,
+        replica_id(),
+        webhook=webhook,
+        dashboard_url=settings.dashboard_url,
+    )
