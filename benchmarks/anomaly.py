@@ -100,7 +100,9 @@ def make_series(shape: str, kind: str, days: int, rng: np.random.Generator) -> S
 def run_ours(series: Series) -> list[bool]:
     settings = DetectorSettings(absolute_margin=series.absolute_margin, direction=Direction.UP)
     detector = SeriesDetector(series.interval, settings)
-    return [detector.observe(s, v).is_anomaly for s, v in zip(series.starts, series.values)]
+    return [
+        detector.observe(s, v).is_anomaly for s, v in zip(series.starts, series.values, strict=True)
+    ]
 
 
 def run_zscore(series: Series) -> list[bool]:
@@ -131,7 +133,7 @@ def run_hst(series: Series) -> list[bool]:
         anomaly.QuantileFilter(anomaly.HalfSpaceTrees(n_trees=10, height=8, seed=1), q=0.995),
     )
     flags = []
-    for start, value in zip(series.starts, series.values):
+    for start, value in zip(series.starts, series.values, strict=True):
         features = {"value": value, "hour": start.hour / 23, "weekday": start.weekday() / 6}
         score = model.score_one(features)
         flags.append(bool(model["QuantileFilter"].classify(score)) and len(flags) > 48)

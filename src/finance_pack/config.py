@@ -167,7 +167,8 @@ class WatcherConfig(_Section):
     )
     max_batch_points: Annotated[int, Field(ge=1, le=100_000)] = 10_000
     webhook_url: str | None = Field(
-        default=None, description="Also send alerts here (signed with FINANCE_WATCHER_WEBHOOK_SECRET)"
+        default=None,
+        description="Also send alerts here (signed with FINANCE_WATCHER_WEBHOOK_SECRET)",
     )
     dashboard_url: str | None = None
 

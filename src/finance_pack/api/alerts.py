@@ -65,4 +65,6 @@ def silence(
     extra = tuple(finance.context.config.watcher.dimensions)
     until = body.until if body.until.tzinfo else body.until.replace(tzinfo=UTC)
     scope = parse_scope(body.scope, extra)
-    return silence_scope(finance.engine, scope, until, body.reason, actor, SystemClock().now()).as_dict()
+    return silence_scope(
+        finance.engine, scope, until, body.reason, actor, SystemClock().now()
+    ).as_dict()

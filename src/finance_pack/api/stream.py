@@ -44,7 +44,8 @@ def _json(text: str, line_offset: int = 0) -> Any:
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise MalformedBodyError(
-            f"malformed JSON: {exc.msg}", location=f"line {exc.lineno + line_offset}, column {exc.colno}"
+            f"malformed JSON: {exc.msg}",
+            location=f"line {exc.lineno + line_offset}, column {exc.colno}",
         ) from None
 
 

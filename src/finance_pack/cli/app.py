@@ -6,6 +6,8 @@ import typer
 
 from finance_pack.cli import (
     agent,
+    alerts,
+    anomalies,
     audit,
     budget,
     budgeteer,
@@ -42,4 +44,6 @@ def build_app() -> typer.Typer:
     app.add_typer(db.app, name="db")
     app.add_typer(token.app, name="token")
     app.add_typer(sandbox.app, name="sandbox")
+    app.add_typer(alerts.app, name="alerts")
+    app.add_typer(anomalies.app, name="anomalies")
     return app

@@ -307,9 +307,9 @@ def next_delivery_at(engine: Engine) -> datetime | None:
 def alert_latencies(engine: Engine, since: datetime) -> list[tuple[str, datetime, datetime | None]]:
     """(label, triggering point's ingestion time, Slack's acknowledgement or None) per alert."""
     table = watcher_deliveries
-    query = select(
-        table.c.incident_id, table.c.trigger_ingested_at, table.c.posted_at
-    ).where(table.c.sink == "slack", table.c.kind == "open", table.c.created_at >= since)
+    query = select(table.c.incident_id, table.c.trigger_ingested_at, table.c.posted_at).where(
+        table.c.sink == "slack", table.c.kind == "open", table.c.created_at >= since
+    )
     with engine.connect() as connection:
         return [
             (f"incident {row.incident_id}", row.trigger_ingested_at, row.posted_at)
@@ -334,9 +334,7 @@ def add_silence(
 
 def active_silences(connection: Connection, now: datetime) -> list[Silence]:
     rows = connection.execute(select(watcher_silences).where(watcher_silences.c.until > now))
-    return [
-        Silence(r.id, r.scope, r.until, r.reason, r.created_by, r.created_at) for r in rows
-    ]
+    return [Silence(r.id, r.scope, r.until, r.reason, r.created_by, r.created_at) for r in rows]
 
 
 def silence_for(silences: Sequence[Silence], series_keys: Iterable[str]) -> Silence | None:
@@ -345,6 +343,3 @@ def silence_for(silences: Sequence[Silence], series_keys: Iterable[str]) -> Sile
         if any(in_scope(key, silence.scope) for key in keys):
             return silence
     return None
-
-
-

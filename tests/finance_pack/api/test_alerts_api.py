@@ -30,13 +30,19 @@ def test_a_steward_acknowledges_an_incident_and_it_is_audited(api: Api) -> None:
     assert acked.status_code == 200 and acked.json()["acked_by"] == STEWARD
     assert api.client.post("/v1/alerts/999/ack", headers=headers(api)).status_code == 404
     with api.engine.connect() as connection:
-        actions = [(r.action, r.actor) for r in read_audit(connection) if r.action.startswith("alerts.")]
+        actions = [
+            (r.action, r.actor) for r in read_audit(connection) if r.action.startswith("alerts.")
+        ]
     assert actions == [("alerts.ack", STEWARD)]
 
 
 def test_a_silenced_scope_records_the_incident_without_queuing_an_alert(api: Api) -> None:
     until = (api.clock.now() + timedelta(days=1)).isoformat()
-    body = {"scope": {"provider": "aws", "account": "111122223333"}, "until": until, "reason": "load test"}
+    body = {
+        "scope": {"provider": "aws", "account": "111122223333"},
+        "until": until,
+        "reason": "load test",
+    }
     created = api.client.post("/v1/alerts/silences", json=body, headers=headers(api))
     assert created.status_code == 201, created.text
     assert created.json()["scope"] == "provider=aws|account=111122223333"

@@ -32,7 +32,9 @@ def headers(api: Api, subject: str = STEWARD, **extra: str) -> dict[str, str]:
 
 def stored(api: Api) -> int:
     with api.engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(watcher_points)).scalar_one())
+        return int(
+            connection.execute(select(func.count()).select_from(watcher_points)).scalar_one()
+        )
 
 
 def test_a_json_array_is_accepted_and_stamped_with_its_ingestion_time(api: Api) -> None:
@@ -58,7 +60,9 @@ def test_ndjson_is_accepted_line_by_line(api: Api) -> None:
 def test_malformed_ndjson_names_the_line(api: Api) -> None:
     body = json.dumps(point(0)) + "\n{not json\n"
     response = api.client.post(
-        "/v1/costs/stream", content=body, headers=headers(api, **{"Content-Type": "application/x-ndjson"})
+        "/v1/costs/stream",
+        content=body,
+        headers=headers(api, **{"Content-Type": "application/x-ndjson"}),
     )
     assert response.status_code == 400
     assert "line 2" in response.json()["detail"]
@@ -67,7 +71,9 @@ def test_malformed_ndjson_names_the_line(api: Api) -> None:
 
 def test_malformed_json_is_a_400(api: Api) -> None:
     response = api.client.post(
-        "/v1/costs/stream", content=b"[{", headers=headers(api, **{"Content-Type": "application/json"})
+        "/v1/costs/stream",
+        content=b"[{",
+        headers=headers(api, **{"Content-Type": "application/json"}),
     )
     assert response.status_code == 400 and "line 1" in response.json()["detail"]
 
@@ -97,7 +103,9 @@ def test_bad_points_name_the_field_and_nothing_is_kept(api: Api) -> None:
 
 
 def test_a_negative_cost_is_a_valid_credit(api: Api) -> None:
-    response = api.client.post("/v1/costs/stream", json=[point(0, cost="-12.50")], headers=headers(api))
+    response = api.client.post(
+        "/v1/costs/stream", json=[point(0, cost="-12.50")], headers=headers(api)
+    )
     assert response.status_code == 202 and response.json()["accepted"] == 1
 
 

@@ -32,7 +32,9 @@ def incident_row(stored: StoredIncident) -> dict[str, Any]:
         "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
         "silenced": stored.silence_id is not None,
         "acked_by": stored.acked_by,
-        "top_contributor": incident.top_contributors(1)[0].series if incident.contributors else None,
+        "top_contributor": incident.top_contributors(1)[0].series
+        if incident.contributors
+        else None,
     }
 
 
@@ -47,8 +49,14 @@ def acknowledge_incident(
         after = {"acked_by": actor.subject, "acked_at": now.isoformat()}
         before = {"acked_by": stored.acked_by}
         record_audit(
-            connection, actor, "alerts.ack", f"incident:{incident_id}", before, after,
-            via=actor.via, at=now,
+            connection,
+            actor,
+            "alerts.ack",
+            f"incident:{incident_id}",
+            before,
+            after,
+            via=actor.via,
+            at=now,
         )
     return {"id": incident_id, **after}
 
@@ -56,10 +64,14 @@ def acknowledge_incident(
 def parse_scope(pairs: Mapping[str, str], extra_dimensions: tuple[str, ...] = ()) -> str:
     allowed = set(CORE_DIMENSIONS) | set(extra_dimensions) | {"currency"}
     if not pairs:
-        raise UsageError("a silence needs a scope", hint="e.g. --scope provider=aws --scope account=123")
+        raise UsageError(
+            "a silence needs a scope", hint="e.g. --scope provider=aws --scope account=123"
+        )
     unknown = sorted(set(pairs) - allowed)
     if unknown:
-        raise UsageError(f"unknown scope dimension {unknown[0]!r}; known: {', '.join(sorted(allowed))}")
+        raise UsageError(
+            f"unknown scope dimension {unknown[0]!r}; known: {', '.join(sorted(allowed))}"
+        )
     return series_key(pairs)
 
 
@@ -71,8 +83,14 @@ def silence_scope(
     with engine.begin() as connection:
         silence = store.add_silence(connection, scope, until, reason, actor.subject, now)
         record_audit(
-            connection, actor, "alerts.silence", f"scope:{scope}", None, silence.as_dict(),
-            via=actor.via, at=now,
+            connection,
+            actor,
+            "alerts.silence",
+            f"scope:{scope}",
+            None,
+            silence.as_dict(),
+            via=actor.via,
+            at=now,
         )
     return silence
 

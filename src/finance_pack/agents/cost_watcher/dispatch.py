@@ -57,8 +57,12 @@ class AlertDispatcher:
             if row.sink == "slack" and row.kind != "open" and row.incident_id not in threads:
                 continue  # the thread starts with the alert itself: wait for it
             claim = try_claim(
-                self.engine, watcher_deliveries, {"id": row.id},
-                replica=self.replica, now=now, lease=self.lease,
+                self.engine,
+                watcher_deliveries,
+                {"id": row.id},
+                replica=self.replica,
+                now=now,
+                lease=self.lease,
             )
             if claim is None:
                 continue
@@ -76,16 +80,28 @@ class AlertDispatcher:
         except (SlackPermanentError, WebhookError, SlackTransientError) as exc:
             permanent = getattr(exc, "permanent", isinstance(exc, SlackPermanentError))
             retry_after = getattr(exc, "retry_after", None)
-            log.warning("alert %s/%s for incident %s not sent: %s", row.sink, row.kind, row.incident_id, exc)
+            log.warning(
+                "alert %s/%s for incident %s not sent: %s", row.sink, row.kind, row.incident_id, exc
+            )
             mark_retry(
-                self.engine, watcher_deliveries, claim, self.replica, error=str(exc), now=now,
+                self.engine,
+                watcher_deliveries,
+                claim,
+                self.replica,
+                error=str(exc),
+                now=now,
                 permanent=bool(permanent),
                 retry_after=timedelta(seconds=retry_after) if retry_after else None,
             )
             return False
         mark_posted(
-            self.engine, watcher_deliveries, claim, self.replica,
-            channel_id=posted.channel_id, ts=posted.ts, posted_at=self.clock.now(),
+            self.engine,
+            watcher_deliveries,
+            claim,
+            self.replica,
+            channel_id=posted.channel_id,
+            ts=posted.ts,
+            posted_at=self.clock.now(),
         )
         return True
 

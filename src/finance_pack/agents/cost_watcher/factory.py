@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine
 
 from finance_pack.agents.budgeteer.factory import replica_id
+from finance_pack.agents.cost_watcher.agent import CostWatcherAgent
 from finance_pack.agents.cost_watcher.dispatch import AlertDispatcher
 from finance_pack.agents.cost_watcher.settings import (
     ScopedSettings,
@@ -16,8 +18,9 @@ from finance_pack.agents.cost_watcher.settings import (
 from finance_pack.agents.cost_watcher.watcher import CostWatcher
 from finance_pack.config import FinanceConfig
 from finance_pack.context import PackContext
-from finance_pack.errors import UsageError
 from finance_pack.domain.anomaly.points import series_key
+from finance_pack.errors import UsageError
+from finance_pack.providers.aws.cloudwatch import BillingPoller
 from finance_pack.providers.slack import SlackGateway, SlackSettings, SlackWebGateway
 from finance_pack.providers.webhook import SECRET_ENV, WebhookSink
 from finance_pack.secrets import read_secret
@@ -76,4 +79,28 @@ def build_dispatcher(
         replica_id(),
         webhook=webhook,
         dashboard_url=settings.dashboard_url,
+    )
+
+
+def build_agent(
+    context: PackContext,
+    engine: Engine,
+    watcher: CostWatcher | None = None,
+    gateway: SlackGateway | None = None,
+) -> CostWatcherAgent:
+    """The agent; pass the API's `watcher` when both run in one process (one baseline cache)."""
+    config = context.config
+    poller = None
+    if config.providers.aws.enabled:
+        import boto3
+
+        from finance_pack.providers.aws.calls import client
+
+        aws = config.providers.aws
+        poller = BillingPoller(client(boto3.Session(), "cloudwatch", endpoint_url=aws.endpoint_url))
+    return CostWatcherAgent(
+        watcher=watcher or build_watcher(context, engine),
+        dispatcher=build_dispatcher(context, engine, gateway),
+        poller=poller,
+        poll_every=timedelta(seconds=config.providers.aws.cloudwatch_poll_seconds),
     )

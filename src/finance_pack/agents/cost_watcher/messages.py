@@ -6,7 +6,11 @@ from typing import Any
 
 from finance_pack.domain.incidents import Incident
 
-EMOJI = {"warning": ":large_yellow_circle:", "high": ":large_orange_circle:", "critical": ":red_circle:"}
+EMOJI = {
+    "warning": ":large_yellow_circle:",
+    "high": ":large_orange_circle:",
+    "critical": ":red_circle:",
+}
 
 
 def _scope(group: str) -> str:
@@ -31,7 +35,10 @@ def incident_text(incident: Incident, incident_id: int, dashboard_url: str | Non
         f"[{incident.severity.value}] in {_scope(incident.group)}"
     )
     if incident.state == "resolved":
-        head = f":white_check_mark: *Resolved: cost anomaly #{incident_id}* in {_scope(incident.group)}"
+        head = (
+            f":white_check_mark: *Resolved: cost anomaly #{incident_id}* "
+            f"in {_scope(incident.group)}"
+        )
     lines = [
         head,
         f"Actual {incident.actual} {incident.currency} vs expected {incident.expected} "
@@ -49,7 +56,8 @@ def thread_text(incident: Incident, incident_id: int, kind: str) -> str:
     if kind == "resolve":
         return (
             f":white_check_mark: Resolved: spend in {_scope(incident.group)} is back in its "
-            f"expected range (as of {incident.resolved_at or incident.last_seen:%Y-%m-%d %H:%M} UTC)."
+            f"expected range (as of {incident.resolved_at or incident.last_seen:%Y-%m-%d %H:%M}"
+            " UTC)."
         )
     return (
         f"Update on #{incident_id}: severity {incident.severity.value}, impact "

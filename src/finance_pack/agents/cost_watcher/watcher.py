@@ -62,7 +62,9 @@ class CostWatcher:
     _incidents: dict[str, StoredIncident] | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
-    def ingest(self, points: Sequence[StreamPoint], now: datetime, source: str = "api") -> IngestResult:
+    def ingest(
+        self, points: Sequence[StreamPoint], now: datetime, source: str = "api"
+    ) -> IngestResult:
         """Accept a batch stamped with its ingestion time `now`; raises PointError, writing
         nothing, when a point cannot be accepted."""
         batch = _last_per_interval(points)
@@ -114,7 +116,8 @@ class CostWatcher:
         late = [
             (p.series_key, p.start)
             for _i, p in batch
-            if (d := self._detectors.get(p.series_key)) and d.last_start is not None
+            if (d := self._detectors.get(p.series_key))
+            and d.last_start is not None
             and p.start.timestamp() <= d.last_start
         ]
         stored = store.stored_costs(connection, late) if late else {}
@@ -186,7 +189,9 @@ class CostWatcher:
                 new_id = store.insert_incident(
                     connection, incident, silence.id if silence else None, now
                 )
-                stored = StoredIncident(new_id, incident, 0, silence.id if silence else None, None, None)
+                stored = StoredIncident(
+                    new_id, incident, 0, silence.id if silence else None, None, None
+                )
                 self._incidents[finding.group] = stored
                 result.incidents_opened.append(new_id)
             else:

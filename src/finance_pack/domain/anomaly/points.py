@@ -88,7 +88,7 @@ def _cost(value: Any, location: str) -> Decimal:
     # Money arrives as a decimal string (exact); a JSON number is taken by its text, and a
     # float never gets here (the API parses numbers as Decimal).
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise PointError(location, "expected a decimal string such as \"12.34\"")
+        raise PointError(location, 'expected a decimal string such as "12.34"')
     try:
         amount = Decimal(str(value))
     except InvalidOperation:

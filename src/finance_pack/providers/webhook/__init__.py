@@ -51,7 +51,9 @@ class WebhookSink:
             with httpx.Client(timeout=self.timeout_seconds, transport=self.transport) as client:
                 response = client.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
-            raise WebhookError(f"webhook unreachable: {type(exc).__name__}", permanent=False) from None
+            raise WebhookError(
+                f"webhook unreachable: {type(exc).__name__}", permanent=False
+            ) from None
         if response.status_code < 300:
             return response.status_code
         retry_after = _retry_after(response.headers.get("Retry-After"))

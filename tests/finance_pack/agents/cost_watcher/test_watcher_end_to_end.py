@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import EC2, S3, SETTINGS, baseline, dispatcher, hourly, normal_cost
+from cost_watcher_support import EC2, S3, SETTINGS, baseline, dispatcher, hourly, normal_cost
 from sqlalchemy import Engine, select
 
 from finance_pack.agents.cost_watcher.watcher import CostWatcher
@@ -43,7 +43,9 @@ def test_two_services_of_one_account_are_one_incident_with_both_contributors(
 ) -> None:
     watcher = CostWatcher(engine, SETTINGS)
     for hour in range(72):
-        watcher.ingest([hourly(EC2, hour, normal_cost(hour)), hourly(S3, hour, normal_cost(hour))], clock.now())
+        watcher.ingest(
+            [hourly(EC2, hour, normal_cost(hour)), hourly(S3, hour, normal_cost(hour))], clock.now()
+        )
     result = watcher.ingest([hourly(EC2, 72, "900.00"), hourly(S3, 72, "300.00")], clock.now())
     assert len(result.incidents_opened) == 1
     sender = dispatcher(engine, slack_emulator, clock)

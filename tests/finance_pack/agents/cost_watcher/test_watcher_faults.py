@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import EC2, SETTINGS, START, baseline, hourly, normal_cost
+from cost_watcher_support import EC2, SETTINGS, START, baseline, hourly, normal_cost
 from sqlalchemy import Engine, func, select
 
 from finance_pack.agents.cost_watcher.watcher import CostWatcher
@@ -18,7 +18,9 @@ from finance_pack.store.watcher_tables import watcher_incidents, watcher_points
 
 def count_points(engine: Engine) -> int:
     with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(watcher_points)).scalar_one())
+        return int(
+            connection.execute(select(func.count()).select_from(watcher_points)).scalar_one()
+        )
 
 
 def test_duplicates_are_ignored_and_a_changed_repeat_revises_the_stored_cost(
@@ -32,13 +34,17 @@ def test_duplicates_are_ignored_and_a_changed_repeat_revises_the_stored_cost(
     assert revised.revised == 1
     with engine.connect() as connection:
         row = connection.execute(
-            select(watcher_points).where(watcher_points.c.interval_start == START + timedelta(hours=9))
+            select(watcher_points).where(
+                watcher_points.c.interval_start == START + timedelta(hours=9)
+            )
         ).one()
     assert (row.cost, row.status) == ("41.00", "revised")
     assert count_points(engine) == 10
 
 
-def test_out_of_order_points_in_one_batch_are_judged_in_time_order(engine: Engine, clock: FakeClock) -> None:
+def test_out_of_order_points_in_one_batch_are_judged_in_time_order(
+    engine: Engine, clock: FakeClock
+) -> None:
     watcher = CostWatcher(engine, SETTINGS)
     points = [hourly(EC2, hour, normal_cost(hour)) for hour in reversed(range(72))]
     result = watcher.ingest(points, clock.now())
@@ -48,7 +54,9 @@ def test_out_of_order_points_in_one_batch_are_judged_in_time_order(engine: Engin
 def test_a_late_point_is_stored_but_never_alerts(engine: Engine, clock: FakeClock) -> None:
     watcher = CostWatcher(engine, SETTINGS)
     baseline(watcher, clock)
-    late = StreamPoint(EC2, START - timedelta(hours=5), START - timedelta(hours=4), Decimal("5000"), "USD")
+    late = StreamPoint(
+        EC2, START - timedelta(hours=5), START - timedelta(hours=4), Decimal("5000"), "USD"
+    )
     result = watcher.ingest([late], clock.now())
     assert (result.late, result.anomalies, result.incidents_opened) == (1, 0, [])
     assert count_points(engine) == 73
@@ -98,7 +106,9 @@ def test_another_currency_is_converted_with_the_configured_rate_or_refused(
     converted = watcher.ingest([hourly(EC2, 10, "40.00", "EUR")], clock.now())
     assert converted.accepted == 1
     with engine.connect() as connection:
-        row = connection.execute(select(watcher_points).order_by(watcher_points.c.id.desc())).first()
+        row = connection.execute(
+            select(watcher_points).order_by(watcher_points.c.id.desc())
+        ).first()
     assert (row.cost, row.currency) == ("44.0000", "USD")
     with pytest.raises(PointError) as refused:
         watcher.ingest([hourly(EC2, 11, "40.00"), hourly(EC2, 12, "40.00", "GBP")], clock.now())

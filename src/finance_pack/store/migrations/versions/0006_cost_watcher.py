@@ -49,9 +49,7 @@ def upgrade() -> None:
         sa.Column("ingested_at", UtcDateTime(), nullable=False),
         sa.Column("cost_store_at", UtcDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_watcher_points"),
-        sa.UniqueConstraint(
-            "series_key", "interval_start", name="uq_watcher_points_series_start"
-        ),
+        sa.UniqueConstraint("series_key", "interval_start", name="uq_watcher_points_series_start"),
         sa.CheckConstraint(
             "status IN ('scored', 'late', 'revised', 'warmup')", name="ck_watcher_points_status"
         ),
