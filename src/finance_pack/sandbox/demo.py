@@ -24,6 +24,7 @@ from rich.rule import Rule
 
 from brctl.cli import main as brctl_main
 from finance_pack.sandbox.demo_api import show_api
+from finance_pack.sandbox.demo_watcher import stream_spike
 from finance_pack.sandbox.seed_spend import write_focus_csv
 from finance_pack.sandbox.testing import RunningSlackEmulator, running_slack_emulator
 
@@ -162,6 +163,19 @@ def serve_api(session: DemoSession) -> None:
     show_api(session.target, session.console, session.stack, session.tokens, session.urls)
 
 
+def watch_costs(session: DemoSession) -> None:
+    _section(session, "10. The Cost Watcher: a spend spike streamed in, alerted, then resolved")
+    assert session.slack is not None
+    stream_spike(
+        session.target,
+        session.console,
+        session.stack,
+        session.tokens["steward"],
+        session.slack,
+        session.run,
+    )
+
+
 STEPS: list[Step] = [
     install_pack,
     start_slack,
@@ -172,6 +186,7 @@ STEPS: list[Step] = [
     post_summary,
     show_slo_and_audit,
     serve_api,
+    watch_costs,
 ]
 
 

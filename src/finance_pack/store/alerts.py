@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, or_, select
+from sqlalchemy import Connection, Engine, and_, bindparam, or_, select
 
 from finance_pack.domain.anomaly.points import in_scope
 from finance_pack.domain.incidents import Incident
@@ -83,11 +83,14 @@ def save_series(
     updates = [row for row in rows if row["series_key"] in known]
     if inserts:
         connection.execute(watcher_series.insert(), inserts)
-    for row in updates:
-        connection.execute(
+    if updates:
+        statement = (
             watcher_series.update()
-            .where(watcher_series.c.series_key == row["series_key"])
-            .values(state_json=row["state_json"], updated_at=now)
+            .where(watcher_series.c.series_key == bindparam("key"))
+            .values(state_json=bindparam("state"), updated_at=now)
+        )
+        connection.execute(
+            statement, [{"key": r["series_key"], "state": r["state_json"]} for r in updates]
         )
 
 

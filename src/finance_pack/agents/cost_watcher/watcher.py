@@ -9,7 +9,6 @@ dropped and reloaded next time (it never runs ahead of what is stored).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Sequence
@@ -88,7 +87,7 @@ class CostWatcher:
         missing = [key for key in keys if key not in self._currencies]
         for key, (currency, state) in store.load_series(connection, missing).items():
             settings = self.settings.detector_for(key)
-            self._detectors[key] = SeriesDetector.from_state(json.loads(state), settings)
+            self._detectors[key] = SeriesDetector.from_text(state, settings)
             self._currencies[key] = currency
 
     def _in_series_currency(self, index: int, point: StreamPoint) -> StreamPoint:
@@ -164,7 +163,7 @@ class CostWatcher:
                 "series_key": key,
                 "currency": self._currencies[key],
                 "dimensions_json": "{}",
-                "state_json": json.dumps(self._detectors[key].to_state()),
+                "state_json": self._detectors[key].to_text(),
             }
             for key in sorted(keys)
         ]

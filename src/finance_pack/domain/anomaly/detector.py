@@ -20,7 +20,10 @@ amounts leave as `Decimal` rounded to the cent by whoever reports them.
 
 from __future__ import annotations
 
+import base64
+import json
 import math
+import struct
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -28,6 +31,7 @@ from typing import Any
 
 STATE_VERSION = 1
 DAY = 86_400
+_PACKED = struct.Struct("<39d")  # 8 scalars, 24 hour and 7 weekday season terms
 
 
 class Direction(StrEnum):
@@ -265,6 +269,42 @@ class SeriesDetector:
             week_season=[float(x) for x in state["week"]],
             run=int(run),
             run_sum=float(run_sum),
+        )
+
+    def to_text(self) -> str:
+        """The state as compact text (packed doubles): cheap enough to store on every batch."""
+        numbers = [
+            float(self.interval_seconds),
+            float(self.count),
+            math.nan if self.last_start is None else self.last_start,
+            self.level,
+            self.trend,
+            self.scale,
+            float(self.run),
+            self.run_sum,
+            *self.hour_season,
+            *self.week_season,
+        ]
+        return f"p{STATE_VERSION}:" + base64.b64encode(_PACKED.pack(*numbers)).decode()
+
+    @classmethod
+    def from_text(cls, text: str, settings: DetectorSettings) -> SeriesDetector:
+        if not text.startswith(f"p{STATE_VERSION}:"):
+            return cls.from_state(json.loads(text), settings)
+        values = _PACKED.unpack(base64.b64decode(text[3:]))
+        interval, count, last, level, trend, scale, run, run_sum = values[:8]
+        return cls(
+            interval_seconds=int(interval),
+            settings=settings,
+            count=int(count),
+            last_start=None if math.isnan(last) else last,
+            level=level,
+            trend=trend,
+            scale=scale,
+            hour_season=list(values[8:32]),
+            week_season=list(values[32:39]),
+            run=int(run),
+            run_sum=run_sum,
         )
 
     @property

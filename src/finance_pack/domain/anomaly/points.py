@@ -9,7 +9,7 @@ several services of one account at once, and those become one incident.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -38,14 +38,14 @@ class StreamPoint:
     end: datetime
     cost: Decimal
     currency: str
+    # Computed once: the watcher looks them up several times per point.
+    series_key: str = field(init=False, compare=False)
+    group_key: str = field(init=False, compare=False)
 
-    @property
-    def series_key(self) -> str:
-        return series_key(dict(self.dimensions))
-
-    @property
-    def group_key(self) -> str:
-        return group_key(dict(self.dimensions))
+    def __post_init__(self) -> None:
+        mapping = dict(self.dimensions)
+        object.__setattr__(self, "series_key", series_key(mapping))
+        object.__setattr__(self, "group_key", group_key(mapping))
 
     @property
     def interval_seconds(self) -> int:
