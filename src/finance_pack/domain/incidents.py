@@ -174,6 +174,15 @@ def _contributor(finding: Finding) -> Contributor:
     )
 
 
+def _merge(previous: Contributor | None, finding: Finding) -> Contributor:
+    """A contributor keeps its worst point (the incident's impact is its peak), and whether
+    it is out of range now."""
+    latest = _contributor(finding)
+    if previous is None or (finding.anomalous and latest.impact >= previous.impact):
+        return latest
+    return replace(previous, active=finding.anomalous)
+
+
 def _open(finding: Finding) -> Incident:
     contributor = _contributor(finding)
     opened = Incident(
@@ -198,7 +207,7 @@ def step(incident: Incident | None, finding: Finding) -> tuple[Incident | None, 
     known = {c.series: c for c in incident.contributors}
     if finding.series not in known and not finding.anomalous:
         return incident, Change.NONE
-    updated = {**known, finding.series: _contributor(finding)}
+    updated = {**known, finding.series: _merge(known.get(finding.series), finding)}
     contributors = tuple(sorted(updated.values(), key=lambda c: c.series))
     changed = replace(
         incident, contributors=contributors, last_seen=max(incident.last_seen, finding.start)

@@ -76,8 +76,9 @@ def _show_slack(console: Console, slack: RunningSlackEmulator, threads_only: boo
     for message in slack.emulator.messages():
         if message.get("channel_name") != "finance-alerts":
             continue
-        if threads_only and not message.get("thread_ts"):
+        text = str(message.get("text") or "")
+        if "anomaly" not in text.lower() or (threads_only and not message.get("thread_ts")):
             continue
         where = "  (thread reply)" if message.get("thread_ts") else ""
-        for line in str(message.get("text") or "").splitlines():
+        for line in text.splitlines():
             console.print(f"  #finance-alerts{where}: {line}", markup=False)

@@ -55,7 +55,8 @@ def incident_text(incident: Incident, incident_id: int, dashboard_url: str | Non
 def thread_text(incident: Incident, incident_id: int, kind: str) -> str:
     if kind == "resolve":
         return (
-            f":white_check_mark: Resolved: spend in {_scope(incident.group)} is back in its "
+            f":white_check_mark: Resolved cost anomaly #{incident_id}: spend in "
+            f"{_scope(incident.group)} is back in its "
             f"expected range (as of {incident.resolved_at or incident.last_seen:%Y-%m-%d %H:%M}"
             " UTC)."
         )

@@ -121,8 +121,8 @@ class SeriesDetector:
         if self.daily:
             return 0.15, 0.0, 0.10, 0.05
         per_day = max(self.points_per_day, 1.0)
-        level = min(0.3, 4.0 / per_day)
-        return level, 0.10, min(0.1, 1.5 / per_day), min(0.05, 2.0 / per_day)
+        level = min(0.3, 2.0 / per_day)
+        return level, 0.10, min(0.1, 3.0 / per_day), min(0.05, 2.0 / per_day)
 
     # -- the model ---------------------------------------------------------------------------
     def _buckets(self, start: datetime) -> tuple[int, int]:
