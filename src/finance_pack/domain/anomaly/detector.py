@@ -46,7 +46,7 @@ class DetectorSettings:
 
     relative_margin: float = 0.30
     absolute_margin: float = 25.0
-    z_threshold: float = 4.0
+    z_threshold: float = 4.5
     direction: Direction = Direction.UP
     warmup_points: int | None = None  # default: two days of hourly points, a week of daily
     shift_after: int | None = None  # default: 6 hourly points, 3 daily points
@@ -211,7 +211,7 @@ class SeriesDetector:
         self.level += self.trend * (steps if steps * self.interval_seconds <= 7 * DAY else 0)
         shifted = self._track_run(residual, anomalous)
         if shifted:
-            self.level += self.run_sum / self.shift_after
+            self.level += residual  # the newest point says best where the new level is
             self.run, self.run_sum = 0, 0.0
         else:
             bound = 3.0 * max(self.scale, 1e-9) if self.count >= self.warmup else math.inf
