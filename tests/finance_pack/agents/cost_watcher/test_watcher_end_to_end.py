@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from cost_watcher_support import EC2, S3, SETTINGS, baseline, dispatcher, hourly, normal_cost
 from sqlalchemy import Engine, select
 
+from finance_pack.agents.cost_watcher import dispatch as dispatch_module
 from finance_pack.agents.cost_watcher.watcher import CostWatcher
 from finance_pack.clock import FakeClock
 from finance_pack.sandbox.testing import RunningSlackEmulator
@@ -90,3 +92,29 @@ def test_a_restart_mid_incident_keeps_the_baseline_and_sends_no_second_alert(
     assert result.anomalies == 1 and result.incidents_opened == []
     dispatcher(engine, slack_emulator, clock).tick(clock.now())
     assert len(top_level(slack_emulator)) == 1
+
+
+def test_a_crash_after_posting_is_recovered_by_metadata_without_a_second_post(
+    engine: Engine,
+    clock: FakeClock,
+    slack_emulator: RunningSlackEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    watcher = CostWatcher(engine, SETTINGS)
+    baseline(watcher, clock)
+    watcher.ingest([hourly(EC2, 72, "400.00")], clock.now())
+    sender = dispatcher(engine, slack_emulator, clock)
+
+    def crash(*_args: object, **_kwargs: object) -> bool:
+        raise RuntimeError("process killed before recording the post")
+
+    monkeypatch.setattr(dispatch_module, "mark_posted", crash)
+    with pytest.raises(RuntimeError):
+        sender.tick(clock.now())
+    monkeypatch.undo()
+    clock.advance(sender.lease + timedelta(seconds=1))
+    assert sender.tick(clock.now()) == 1
+    assert len(top_level(slack_emulator)) == 1
+    with engine.connect() as connection:
+        row = connection.execute(select(watcher_deliveries)).one()
+    assert (row.state, row.attempts) == ("posted", 2)
