@@ -138,3 +138,13 @@ def test_the_verdict_on_a_point_does_not_depend_on_later_points() -> None:
     first, second = trained(hours=24 * 3), trained(hours=24 * 3)
     moment = START + 24 * 3 * HOUR
     assert first.observe(moment, 123.0) == second.observe(moment, 123.0)
+
+
+def test_a_credit_is_judged_but_not_learnt() -> None:
+    with_credit, without = trained(), trained()
+    hour = 24 * 14
+    credit = with_credit.observe(START + hour * HOUR, -900.0)
+    assert not credit.is_anomaly  # watching spend upwards, a credit is no alarm
+    after = START + (hour + 1) * HOUR
+    expected = with_credit.observe(after, calm(hour + 1)).expected
+    assert expected == pytest.approx(without.observe(after, calm(hour + 1)).expected, rel=0.002)
