@@ -171,6 +171,9 @@ class WatcherConfig(_Section):
         description="Also send alerts here (signed with FINANCE_WATCHER_WEBHOOK_SECRET)",
     )
     dashboard_url: str | None = None
+    inbox_dir: str | None = Field(
+        default=None, description="Folder where FOCUS/CUR exports land (relative: to the pack)"
+    )
 
 
 class ApiConfig(_Section):

@@ -2,7 +2,8 @@
 
 Pushed points (`POST /v1/costs/stream`) reach the watcher through the API; this loop adds the
 CloudWatch `EstimatedCharges` series (cumulative, turned into per-interval spend across the
-monthly reset) and delivers whatever alerts are due. It ticks often (every
+monthly reset) and FOCUS/CUR files landing in the inbox folder, and delivers whatever alerts
+are due. It ticks often (every
 `idle` when nothing is pending) because an alert should leave seconds after its point arrives.
 """
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from finance_pack.agents.cost_watcher.dispatch import AlertDispatcher
+from finance_pack.agents.cost_watcher.inbox import Inbox
 from finance_pack.agents.cost_watcher.watcher import CostWatcher
 from finance_pack.domain.anomaly.points import PointError, StreamPoint
 from finance_pack.domain.costs import billing_period_start
@@ -56,12 +58,18 @@ class CostWatcherAgent:
     poll_every: timedelta = timedelta(minutes=5)
     idle: timedelta = timedelta(milliseconds=200)
     cost_store_sink: CostStoreSink | None = None
+    inbox: Inbox | None = None
+    scan_every: timedelta = timedelta(seconds=30)
     _next_poll: datetime | None = field(default=None, init=False)
+    _next_scan: datetime | None = field(default=None, init=False)
 
     def tick(self, now: datetime) -> datetime:
         if self.poller is not None and (self._next_poll is None or now >= self._next_poll):
             self.poll_cloudwatch(now)
             self._next_poll = now + self.poll_every
+        if self.inbox is not None and (self._next_scan is None or now >= self._next_scan):
+            self.inbox.scan(now)
+            self._next_scan = now + self.scan_every
         self.dispatcher.tick(now)
         if self.cost_store_sink is not None:
             self.flush_to_cost_store(now)

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from finance_pack.agents.budgeteer.factory import replica_id
 from finance_pack.agents.cost_watcher.agent import CostWatcherAgent
 from finance_pack.agents.cost_watcher.dispatch import AlertDispatcher
+from finance_pack.agents.cost_watcher.inbox import Inbox
 from finance_pack.agents.cost_watcher.settings import (
     ScopedSettings,
     WatcherSettings,
@@ -98,8 +99,14 @@ def build_agent(
 
         aws = config.providers.aws
         poller = BillingPoller(client(boto3.Session(), "cloudwatch", endpoint_url=aws.endpoint_url))
+    watcher = watcher or build_watcher(context, engine)
+    inbox = None
+    if config.watcher.inbox_dir:
+        folder = context.pack_dir / config.watcher.inbox_dir  # an absolute path stays absolute
+        inbox = Inbox(folder, watcher, config.cost_metric)
     return CostWatcherAgent(
-        watcher=watcher or build_watcher(context, engine),
+        watcher=watcher,
+        inbox=inbox,
         dispatcher=build_dispatcher(context, engine, gateway),
         poller=poller,
         poll_every=timedelta(seconds=config.providers.aws.cloudwatch_poll_seconds),
