@@ -9,10 +9,10 @@ from sqlalchemy import Engine
 
 from finance_pack.agents.budgeteer.factory import schedule_for
 from finance_pack.agents.budgeteer.slo import cadence_slo_reports
-from finance_pack.agents.cost_watcher.slo import SLO_NAME as ANOMALY_SLO
-from finance_pack.agents.cost_watcher.slo import anomaly_slo_report
 from finance_pack.context import PackContext
 from finance_pack.domain.slo import SloReport
+from finance_pack.store.alert_slo import SLO_NAME as ANOMALY_SLO
+from finance_pack.store.alert_slo import anomaly_slo_report
 
 
 def _objective(context: PackContext, slo: str) -> Decimal:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,6 +46,8 @@ class AlertDispatcher:
     clock: Clock = field(default_factory=SystemClock)
     lease: timedelta = timedelta(minutes=2)
     batch: int = 200
+    max_per_minute: int = 20  # Slack posts, all incidents together (watcher.max_alerts_per_minute)
+    _recent: deque[datetime] = field(default_factory=deque, init=False)
 
     def tick(self, now: datetime) -> int:
         """Send what is due; returns how many deliveries completed."""
@@ -56,6 +59,8 @@ class AlertDispatcher:
         for row in rows:
             if row.sink == "slack" and row.kind != "open" and row.incident_id not in threads:
                 continue  # the thread starts with the alert itself: wait for it
+            if row.sink == "slack" and not self._slack_budget(now):
+                continue  # over the per-minute budget: it stays queued for a later tick
             claim = try_claim(
                 self.engine,
                 watcher_deliveries,
@@ -68,6 +73,16 @@ class AlertDispatcher:
                 continue
             done += self._deliver(row, claim, threads.get(row.incident_id), now)
         return done
+
+    def _slack_budget(self, now: datetime) -> bool:
+        """True (and counted) while fewer than `max_per_minute` posts went out in the last
+        minute: a storm of incidents is spread out instead of flooding the channel."""
+        while self._recent and self._recent[0] <= now - timedelta(minutes=1):
+            self._recent.popleft()
+        if len(self._recent) >= self.max_per_minute:
+            return False
+        self._recent.append(now)
+        return True
 
     def _deliver(self, row: Any, claim: Claim, thread: Any, now: datetime) -> bool:
         payload = json.loads(row.payload_json)

@@ -80,6 +80,7 @@ def build_dispatcher(
         replica_id(),
         webhook=webhook,
         dashboard_url=settings.dashboard_url,
+        max_per_minute=config.watcher.max_alerts_per_minute,
     )
 
 

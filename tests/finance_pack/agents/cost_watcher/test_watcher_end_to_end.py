@@ -118,3 +118,25 @@ def test_a_crash_after_posting_is_recovered_by_metadata_without_a_second_post(
     with engine.connect() as connection:
         row = connection.execute(select(watcher_deliveries)).one()
     assert (row.state, row.attempts) == ("posted", 2)
+
+
+def test_a_storm_of_incidents_is_spread_over_minutes_not_dropped(
+    engine: Engine, clock: FakeClock, slack_emulator: RunningSlackEmulator
+) -> None:
+    watcher = CostWatcher(engine, SETTINGS)
+    accounts = [
+        (("account", f"00000000000{n}"), ("provider", "aws"), ("service", "AmazonEC2"))
+        for n in range(3)
+    ]
+    for hour in range(72):
+        watcher.ingest([hourly(a, hour, normal_cost(hour)) for a in accounts], clock.now())
+    result = watcher.ingest([hourly(a, 72, "400.00") for a in accounts], clock.now())
+    assert len(result.incidents_opened) == 3
+    sender = dispatcher(engine, slack_emulator, clock)
+    sender.max_per_minute = 2
+    assert sender.tick(clock.now()) == 2
+    clock.advance(timedelta(seconds=30))
+    assert sender.tick(clock.now()) == 0
+    clock.advance(timedelta(seconds=31))
+    assert sender.tick(clock.now()) == 1
+    assert len(top_level(slack_emulator)) == 3

@@ -8,10 +8,10 @@ from decimal import Decimal
 from cost_watcher_support import EC2, SETTINGS, baseline, dispatcher, hourly
 from sqlalchemy import Engine
 
-from finance_pack.agents.cost_watcher.slo import anomaly_slo_report
 from finance_pack.agents.cost_watcher.watcher import CostWatcher
 from finance_pack.clock import FakeClock
 from finance_pack.sandbox.testing import RunningSlackEmulator
+from finance_pack.store.alert_slo import anomaly_slo_report
 
 OBJECTIVE, THRESHOLD = Decimal("1.0"), Decimal(300)
 
