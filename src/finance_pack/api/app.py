@@ -18,7 +18,7 @@ from finance_pack.api.metrics import ApiMetrics
 from finance_pack.api.slo_metrics import SloCollector
 from finance_pack.clock import SystemClock
 from finance_pack.context import PackContext
-from finance_pack.slos import slo_reports
+from finance_pack.services.slos import slo_reports
 from finance_pack.store.migrate import current_revision, head_revision
 from finance_pack.store.tables import store_info
 

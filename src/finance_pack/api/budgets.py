@@ -9,11 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finance_pack.access.actors import Actor
 from finance_pack.api.auth import require
-from finance_pack.budget_admin import budgets_in_force, build_budget, remove_budget, set_budget
 from finance_pack.clock import SystemClock
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.errors import UsageError
-from finance_pack.reporting import ReportSettings, cost_queries, kpi_reports
+from finance_pack.services.budget_admin import (
+    budgets_in_force,
+    build_budget,
+    remove_budget,
+    set_budget,
+)
+from finance_pack.services.reporting import ReportSettings, cost_queries, kpi_reports
 from finance_pack.store.budgets import budget_to_json
 
 router = APIRouter(prefix="/v1", tags=["budgets"])

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from finance_pack.access.actors import Actor
 from finance_pack.api.auth import require
 from finance_pack.clock import SystemClock
-from finance_pack.slos import slo_reports
+from finance_pack.services.slos import slo_reports
 
 router = APIRouter(prefix="/v1", tags=["slo"])
 

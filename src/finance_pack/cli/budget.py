@@ -8,7 +8,6 @@ import typer
 
 from brctl.output import render
 from finance_pack.access.actors import ActingAsOption, authorize_cli
-from finance_pack.budget_admin import budgets_in_force, build_budget, remove_budget, set_budget
 from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
@@ -18,6 +17,12 @@ from finance_pack.cli.common import (
     open_state,
 )
 from finance_pack.clock import SystemClock
+from finance_pack.services.budget_admin import (
+    budgets_in_force,
+    build_budget,
+    remove_budget,
+    set_budget,
+)
 from finance_pack.store.budgets import BudgetEntry
 
 app = typer.Typer(help="Create, change, list and delete budgets.", no_args_is_help=True)

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from brctl.output import render
-from finance_pack.budget_admin import budgets_in_force
 from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
@@ -18,7 +17,8 @@ from finance_pack.cli.common import (
 from finance_pack.clock import SystemClock
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.errors import NotFoundError, UsageError
-from finance_pack.reporting import ReportSettings, cost_queries, kpi_reports
+from finance_pack.services.budget_admin import budgets_in_force
+from finance_pack.services.reporting import ReportSettings, cost_queries, kpi_reports
 
 # Scripts get every field (JSON, CSV); people get the figures they read, one budget a line.
 CSV_COLUMNS = [

@@ -11,7 +11,7 @@ from finance_pack.cli.common import (
     open_state,
 )
 from finance_pack.clock import SystemClock
-from finance_pack.slos import slo_reports
+from finance_pack.services.slos import slo_reports
 
 COLUMNS = [
     "slo",

@@ -12,11 +12,11 @@ from sqlalchemy import Engine
 
 from finance_pack.agents.budgeteer.agent import Budgeteer
 from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
-from finance_pack.budget_admin import budgets_in_force
 from finance_pack.context import PackContext
 from finance_pack.domain.cadence import Schedule
 from finance_pack.providers.slack import SlackGateway, SlackSettings, SlackWebGateway
-from finance_pack.reporting import ReportSettings, budget_snapshots, cost_queries
+from finance_pack.services.budget_admin import budgets_in_force
+from finance_pack.services.reporting import ReportSettings, budget_snapshots, cost_queries
 
 
 def replica_id() -> str:
