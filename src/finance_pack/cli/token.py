@@ -10,9 +10,7 @@ import typer
 from brctl.output import render, to_json
 from brctl.roles import load_bindings, parse_subject
 from finance_pack.access.actors import ActingAsOption, authorize_cli
-from finance_pack.access.audit import record_audit, revoke_token_audited
 from finance_pack.access.durations import parse_duration
-from finance_pack.access.tokens import issue_token, list_tokens
 from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
@@ -21,6 +19,7 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
+from finance_pack.services.tokens import create_token, revoke_token_audited, token_list
 
 ROLES_WRITE = "roles:write"
 
@@ -49,18 +48,7 @@ def create(
     actor = authorize_cli(context, ROLES_WRITE, acting_as)
     engine = open_state(context)
     now = datetime.now(UTC)
-    with engine.begin() as connection:
-        issued = issue_token(connection, subject, actor.subject, now, lifetime)
-        record_audit(
-            connection,
-            actor,
-            "token.create",
-            f"token:{issued.record.id}",
-            None,
-            issued.record.as_dict(),
-            via="cli",
-            at=now,
-        )
+    issued = create_token(engine, subject, actor, lifetime, now)
     record = issued.record
     if fmt is not OutputFormat.TABLE:
         print(to_json({**record.as_dict(), "token": issued.token}))
@@ -91,8 +79,7 @@ def list_cmd(
     authorize_cli(context, ROLES_WRITE, acting_as)
     engine = open_state(context)
     now = datetime.now(UTC)
-    with engine.connect() as connection:
-        records = list_tokens(connection, parse_subject(subject) if subject else None)
+    records = token_list(engine, parse_subject(subject) if subject else None)
     rows = [{**r.as_dict(), "status": r.status(now)} for r in records]
     columns = ["id", "subject", "status", "created_at", "expires_at", "revoked_at", "created_by"]
     render(rows, fmt, title="API tokens", columns=columns)

@@ -6,29 +6,15 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import StrEnum
 
 from brctl.errors import CommandError
 from finance_pack.context import PackContext
+from finance_pack.domain.health import Finding, Status
 from finance_pack.secrets import secret_source
 from finance_pack.store.engine import check_reachable, make_engine, redact
 from finance_pack.store.migrate import current_revision, head_revision
 
-
-class Status(StrEnum):
-    OK = "ok"
-    WARN = "warn"
-    FAIL = "fail"
-    SKIP = "skip"
-
-
-@dataclass(frozen=True)
-class Finding:
-    check: str
-    status: Status
-    detail: str
-
+__all__ = ["CHECKS", "Finding", "Status", "run_checks"]
 
 Check = Callable[[PackContext], list[Finding]]
 
@@ -111,7 +97,6 @@ def check_aws(context: PackContext) -> list[Finding]:
     import boto3
     from botocore.exceptions import BotoCoreError
 
-    # Imported here: the access check builds its findings with this module's types.
     from finance_pack.providers.aws.access import check_aws_access
 
     try:

@@ -81,3 +81,9 @@ def test_deleting_a_finance_yaml_budget_is_refused(api: Api) -> None:
 def test_kpis_without_cost_data_say_what_to_do(api: Api) -> None:
     response = api.client.get("/v1/kpis", headers=_as(api, CATALYST))
     assert response.status_code == 422 and "ingest" in response.json().get("hint", "")
+
+
+def test_kpis_for_an_unknown_budget_are_404_like_the_cli(api: Api) -> None:
+    """The same use case as `brctl finance kpi --budget nope`: an unknown name is not dropped."""
+    response = api.client.get("/v1/kpis?budget=total&budget=nope", headers=_as(api, CATALYST))
+    assert response.status_code == 404 and "no budget named nope" in response.text

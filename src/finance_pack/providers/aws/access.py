@@ -12,9 +12,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from finance_pack.domain.health import Finding, Status
 from finance_pack.errors import FinanceError
 from finance_pack.providers.aws.calls import call_aws, client
-from finance_pack.services.doctor import Finding, Status
 
 CHECK = "aws access"
 # Actions the pack never needs; any of them allowed means the credentials are too broad.
