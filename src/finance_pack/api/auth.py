@@ -41,6 +41,7 @@ from finance_pack.access.actors import Actor
 from finance_pack.access.tokens import InvalidTokenError, verify_token
 from finance_pack.clock import Clock, SystemClock
 from finance_pack.context import PackContext
+from finance_pack.errors import FinanceError
 
 AUTHENTICATED = "(authenticated)"  # declared by routes open to any valid token
 WEBHOOK_PREFIX = "/v1/webhooks/"
@@ -113,7 +114,7 @@ class PermissionRequirement:
             raise _unauthorized(str(exc)) from None
         try:
             grant = state.resolver.grant(record.subject)
-        except (CommandError, OSError) as exc:  # fail closed on a broken roles.yaml
+        except (CommandError, FinanceError, OSError) as exc:  # fail closed on a broken roles.yaml
             raise HTTPException(503, detail=f"role bindings unreadable: {exc}") from None
         actor = Actor(grant.subject, grant.roles, grant.permissions, grant.reason, "api", record.id)
         if self.permission != AUTHENTICATED and not actor.allows(self.permission):

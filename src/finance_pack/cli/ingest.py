@@ -167,7 +167,8 @@ def aws_ce(
     import boto3
 
     from finance_pack.providers.aws.calls import call_aws, client
-    from finance_pack.providers.aws.cost_explorer import CostExplorerConnector, sync_cost_explorer
+    from finance_pack.providers.aws.cost_explorer import CostExplorerConnector
+    from finance_pack.services.cost_sync import sync_cost_explorer
 
     first, last = _day(start, "--start"), _day(end, "--end")
     if last <= first:

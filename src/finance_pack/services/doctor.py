@@ -7,9 +7,9 @@ import dataclasses
 import os
 from collections.abc import Callable
 
-from brctl.errors import CommandError
 from finance_pack.context import PackContext
 from finance_pack.domain.health import Finding, Status
+from finance_pack.errors import FinanceError
 from finance_pack.secrets import secret_source
 from finance_pack.store.engine import check_reachable, make_engine, redact
 from finance_pack.store.migrate import current_revision, head_revision
@@ -81,7 +81,7 @@ def check_slack(context: PackContext) -> list[Finding]:
             timeout_seconds=10,
         )
         identity = SlackWebGateway(settings).auth_check()
-    except CommandError as exc:
+    except FinanceError as exc:
         detail = f"{exc.message} (hint: {exc.hint})" if exc.hint else exc.message
         return [Finding("slack", Status.FAIL, detail)]
     bot = f"bot user {identity.user_id}" + (f" ({identity.bot_id})" if identity.bot_id else "")
@@ -124,6 +124,6 @@ def run_checks(
     for name, check in checks or CHECKS:
         try:
             findings.extend(check(context))
-        except CommandError as exc:
+        except FinanceError as exc:
             findings.append(Finding(name, Status.FAIL, exc.message))
     return findings
