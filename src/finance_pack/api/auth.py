@@ -39,7 +39,7 @@ from brctl.roles import Grant, RolesFile, grant_for, load_bindings
 from brctl.yamlfile import load_model
 from finance_pack.access.actors import Actor
 from finance_pack.access.tokens import InvalidTokenError, verify_token
-from finance_pack.clock import Clock, SystemClock
+from finance_pack.clock import SYSTEM_CLOCK, Clock
 from finance_pack.context import PackContext
 from finance_pack.errors import FinanceError
 
@@ -82,9 +82,9 @@ class AccessState:
 
 
 def install_auth(
-    app: FastAPI, context: PackContext, engine: Engine, clock: Clock | None = None
+    app: FastAPI, context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK
 ) -> AccessState:
-    state = AccessState(engine, PermissionResolver(context.pack_dir), clock or SystemClock())
+    state = AccessState(engine, PermissionResolver(context.pack_dir), clock)
     app.state.access = state
     return state
 

@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finance_pack.access.actors import Actor
 from finance_pack.api.auth import require
-from finance_pack.clock import SystemClock
 from finance_pack.services.budget_admin import (
     budgets_in_force,
     build_budget,
@@ -72,7 +71,7 @@ def put_budget(
         thresholds=body.thresholds,
     )
     _before, after = set_budget(
-        state.engine, state.context.config, budget, actor, SystemClock().now()
+        state.engine, state.context.config, budget, actor, state.clock.now()
     )
     return after
 
@@ -82,7 +81,7 @@ def delete_budget(
     request: Request, name: str, actor: Annotated[Actor, require("budgets:write")]
 ) -> dict[str, Any]:
     state = _app_state(request)
-    removed = remove_budget(state.engine, state.context.config, name, actor, SystemClock().now())
+    removed = remove_budget(state.engine, state.context.config, name, actor, state.clock.now())
     return {"deleted": name, "source": removed.source.value}
 
 
@@ -101,7 +100,7 @@ def kpis(
         state.engine,
         state.context.config,
         state.context.cost_store_url,
-        now=SystemClock().now(),
+        now=state.clock.now(),
         names=budget,
         month=month,
         forecaster=forecaster,

@@ -17,6 +17,7 @@ from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
     TargetOption,
+    now,
     open_context,
     open_state,
 )
@@ -70,7 +71,7 @@ def audit(
     Example: brctl finance audit --since 7d --subject user:alice@example.com --format json
     """
     context = open_context(target)
-    start = parse_since(since, datetime.now(UTC)) if since else None
+    start = parse_since(since, now()) if since else None
     who = parse_subject(subject) if subject else None
     authorize_cli(context, "audit:read", acting_as)
     engine = open_state(context)

@@ -11,10 +11,10 @@ from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
     TargetOption,
+    now,
     open_context,
     open_state,
 )
-from finance_pack.clock import SystemClock
 from finance_pack.services.reporting import ReportSettings, budget_kpis
 
 # Scripts get every field (JSON, CSV); people get the figures they read, one budget a line.
@@ -78,7 +78,7 @@ def kpi(
         open_state(context),
         config,
         context.cost_store_url,
-        now=SystemClock().now(),
+        now=now(),
         names=budget,
         month=month,
         forecaster=forecaster,

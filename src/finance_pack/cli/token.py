@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -16,6 +15,7 @@ from finance_pack.cli.common import (
     OutputFormat,
     TargetOption,
     console,
+    now,
     open_context,
     open_state,
 )
@@ -47,8 +47,8 @@ def create(
     lifetime = parse_duration(expires)
     actor = authorize_cli(context, ROLES_WRITE, acting_as)
     engine = open_state(context)
-    now = datetime.now(UTC)
-    issued = create_token(engine, subject, actor, lifetime, now)
+    at = now()
+    issued = create_token(engine, subject, actor, lifetime, at)
     record = issued.record
     if fmt is not OutputFormat.TABLE:
         print(to_json({**record.as_dict(), "token": issued.token}))
@@ -78,9 +78,9 @@ def list_cmd(
     context = open_context(target)
     authorize_cli(context, ROLES_WRITE, acting_as)
     engine = open_state(context)
-    now = datetime.now(UTC)
+    at = now()
     records = token_list(engine, parse_subject(subject) if subject else None)
-    rows = [{**r.as_dict(), "status": r.status(now)} for r in records]
+    rows = [{**r.as_dict(), "status": r.status(at)} for r in records]
     columns = ["id", "subject", "status", "created_at", "expires_at", "revoked_at", "created_by"]
     render(rows, fmt, title="API tokens", columns=columns)
 
@@ -97,7 +97,7 @@ def revoke(
     """
     context = open_context(target)
     actor = authorize_cli(context, ROLES_WRITE, acting_as)
-    token, changed = revoke_token_audited(open_state(context), token_id, actor, datetime.now(UTC))
+    token, changed = revoke_token_audited(open_state(context), token_id, actor, now())
     if not changed:
         console.print(f"token {token_id} was already revoked: no changes")
     else:
