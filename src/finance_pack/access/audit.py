@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from finance_pack.access.actors import Actor, Via
-from finance_pack.access.tokens import TokenRecord, as_utc, get_token, revoke_token
+from finance_pack.access.tokens import TokenRecord, get_token, revoke_token
 from finance_pack.store.tables import audit_log
 
 
@@ -120,7 +120,7 @@ def read_audit(
     return [
         AuditRecord(
             id=row.id,
-            at=as_utc(row.at),
+            at=row.at,
             actor=row.actor,
             action=row.action,
             target=row.target,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
 
 import typer
@@ -21,6 +21,7 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
+from finance_pack.domain.instants import as_utc
 from finance_pack.errors import UsageError
 
 
@@ -38,7 +39,7 @@ def parse_since(text: str, now: datetime) -> datetime:
         ) from None
     if len(text) == len("2026-11-01"):
         parsed = datetime.combine(date.fromisoformat(text), datetime.min.time())
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return as_utc(parsed)
 
 
 SUMMARY_WIDTH = 60

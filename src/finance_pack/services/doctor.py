@@ -4,7 +4,6 @@ configured providers (Slack, AWS) answer with the credentials given. Never print
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable
 
 from finance_pack.context import PackContext
@@ -65,9 +64,13 @@ def check_secrets(context: PackContext) -> list[Finding]:
 def check_slack(context: PackContext) -> list[Finding]:
     """`auth.test` with the configured token: who the bot is, in which workspace."""
     from finance_pack.providers.slack import RetryPolicy, SlackSettings, SlackWebGateway
-    from finance_pack.providers.slack.settings import TOKEN_ENV, TOKEN_FILE_ENV
+    from finance_pack.providers.slack.settings import (
+        TOKEN_ENV,
+        TOKEN_FILE_ENV,
+        bot_token_configured,
+    )
 
-    if not (os.environ.get(TOKEN_ENV) or os.environ.get(TOKEN_FILE_ENV)):
+    if not bot_token_configured():
         return [
             Finding("slack", Status.SKIP, f"skipped (neither {TOKEN_ENV} nor {TOKEN_FILE_ENV} set)")
         ]
