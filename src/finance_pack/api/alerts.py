@@ -17,7 +17,6 @@ from finance_pack.agents.cost_watcher.admin import (
     silence_scope,
 )
 from finance_pack.api.auth import require
-from finance_pack.clock import SystemClock
 from finance_pack.store import alerts as store
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
@@ -46,7 +45,7 @@ def ack(
     request: Request, incident_id: int, actor: Annotated[Actor, require("alerts:write")]
 ) -> dict[str, Any]:
     engine = request.app.state.finance.engine
-    return acknowledge_incident(engine, incident_id, actor, SystemClock().now())
+    return acknowledge_incident(engine, incident_id, actor, request.app.state.finance.clock.now())
 
 
 @router.get("/alerts/silences", summary="Silences in force")
@@ -54,7 +53,7 @@ def silences(
     request: Request, _actor: Annotated[Actor, require("alerts:read")]
 ) -> list[dict[str, Any]]:
     engine = request.app.state.finance.engine
-    return [s.as_dict() for s in list_silences(engine, SystemClock().now())]
+    return [s.as_dict() for s in list_silences(engine, request.app.state.finance.clock.now())]
 
 
 @router.post("/alerts/silences", summary="Silence a scope until a time (audited)", status_code=201)
@@ -66,5 +65,5 @@ def silence(
     until = body.until if body.until.tzinfo else body.until.replace(tzinfo=UTC)
     scope = parse_scope(body.scope, extra)
     return silence_scope(
-        finance.engine, scope, until, body.reason, actor, SystemClock().now()
+        finance.engine, scope, until, body.reason, actor, finance.clock.now()
     ).as_dict()

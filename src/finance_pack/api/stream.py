@@ -21,7 +21,6 @@ from finance_pack.access.actors import Actor
 from finance_pack.agents.cost_watcher.factory import build_watcher
 from finance_pack.agents.cost_watcher.watcher import CostWatcher
 from finance_pack.api.auth import require
-from finance_pack.clock import SystemClock
 from finance_pack.domain.anomaly.points import PointError, parse_points
 from finance_pack.errors import UsageError, ValidationError
 
@@ -92,7 +91,7 @@ async def stream(
     settings = watcher.settings
     body = await request.body()
     items = parse_body(body, request.headers.get("content-type", ""), settings.max_batch)
-    now = SystemClock().now()
+    now = request.app.state.finance.clock.now()
     try:
         points = parse_points(items, settings.extra_dimensions)
         result = await run_in_threadpool(watcher.ingest, points, now)

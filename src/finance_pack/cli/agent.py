@@ -15,10 +15,10 @@ from finance_pack.cli.common import (
     TargetOption,
     configure_logging,
     console,
+    now,
     open_context,
     open_state,
 )
-from finance_pack.clock import SystemClock
 from finance_pack.context import PackContext
 
 app = typer.Typer(help="Run the pack's agents.", no_args_is_help=True)
@@ -55,7 +55,7 @@ def run(
     context = open_context(target)
     tick, replica = _build(name, context, open_state(context))
     if once:
-        next_due = tick(SystemClock().now())
+        next_due = tick(now())
         console.print(f"{name.value}: due work done; next due {next_due:%Y-%m-%d %H:%M} UTC")
         return
     loop = AgentLoop(name.value, tick)

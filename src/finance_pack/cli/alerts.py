@@ -21,10 +21,10 @@ from finance_pack.cli.common import (
     OutputFormat,
     TargetOption,
     console,
+    now,
     open_context,
     open_state,
 )
-from finance_pack.clock import SystemClock
 from finance_pack.errors import UsageError
 from finance_pack.store import alerts as store
 
@@ -51,7 +51,7 @@ def list_cmd(
     authorize_cli(context, "alerts:read", acting_as)
     engine = open_state(context)
     if silences:
-        rows = [s.as_dict() for s in list_silences(engine, SystemClock().now())]
+        rows = [s.as_dict() for s in list_silences(engine, now())]
         render(rows, fmt, title="Silences")
         return
     render(
@@ -71,7 +71,7 @@ def ack_cmd(
     """
     context = open_context(target)
     actor = authorize_cli(context, "alerts:write", acting_as)
-    acknowledge_incident(open_state(context), incident, actor, SystemClock().now())
+    acknowledge_incident(open_state(context), incident, actor, now())
     console.print(f"[green]incident {incident} acknowledged[/] by {actor.subject}")
 
 
@@ -110,9 +110,7 @@ def silence_cmd(
     context = open_context(target)
     actor = authorize_cli(context, "alerts:write", acting_as)
     key = parse_scope(pairs, tuple(context.config.watcher.dimensions))
-    silence = silence_scope(
-        open_state(context), key, _until(until), reason, actor, SystemClock().now()
-    )
+    silence = silence_scope(open_state(context), key, _until(until), reason, actor, now())
     console.print(
         f"[green]silenced {key}[/] until {silence.until:%Y-%m-%d %H:%M} UTC (#{silence.id})"
     )

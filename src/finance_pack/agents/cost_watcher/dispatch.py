@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from finance_pack.agents.cost_watcher.messages import blocks, incident_text, thread_text
-from finance_pack.clock import Clock, SystemClock
+from finance_pack.clock import SYSTEM_CLOCK, Clock
 from finance_pack.domain.incidents import Incident
 from finance_pack.providers.slack import (
     MessageMetadata,
@@ -43,7 +43,7 @@ class AlertDispatcher:
     replica: str
     webhook: WebhookSink | None = None
     dashboard_url: str | None = None
-    clock: Clock = field(default_factory=SystemClock)
+    clock: Clock = SYSTEM_CLOCK
     lease: timedelta = timedelta(minutes=2)
     batch: int = 200
     max_per_minute: int = 20  # Slack posts, all incidents together (watcher.max_alerts_per_minute)

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from finance_pack.agents.cost_watcher.watcher import CostWatcher
 from finance_pack.clock import FakeClock
 from finance_pack.sandbox.testing import RunningSlackEmulator
-from finance_pack.store.alert_slo import anomaly_slo_report
+from finance_pack.services.anomaly_slo import anomaly_slo_report
 
 OBJECTIVE, THRESHOLD = Decimal("1.0"), Decimal(300)
 
