@@ -33,7 +33,10 @@ def _start_agents(
     context: PackContext, engine: Engine, watcher: CostWatcher
 ) -> list[tuple[AgentLoop, threading.Thread]]:
     if not bot_token_configured():
-        console.print(f"[yellow]agents not started: set {TOKEN_ENV} or {TOKEN_FILE_ENV}[/]")
+        console.print(
+            "[yellow]budgeteer not started, nor cost-watcher: "
+            f"set {TOKEN_ENV} or {TOKEN_FILE_ENV}[/]"
+        )
         return []
     running = []
     ticks = {
