@@ -9,7 +9,6 @@ import typer
 from sqlalchemy import Engine
 
 from finance_pack.agents.budgeteer.factory import build_budgeteer
-from finance_pack.agents.cost_watcher.factory import build_agent as build_cost_watcher_agent
 from finance_pack.agents.runtime import AgentLoop, Tick, stop_on_signals
 from finance_pack.cli.common import (
     TargetOption,
@@ -32,7 +31,10 @@ class AgentName(StrEnum):
 def _build(name: AgentName, context: PackContext, engine: Engine) -> tuple[Tick, str]:
     """The agent's tick and its replica name."""
     if name is AgentName.COST_WATCHER:
-        watcher = build_cost_watcher_agent(context, engine)
+        # Imported here: every `brctl` start builds this command tree, few run this agent.
+        from finance_pack.agents.cost_watcher.factory import build_agent
+
+        watcher = build_agent(context, engine)
         return watcher.tick, watcher.dispatcher.replica
     budgeteer = build_budgeteer(context, engine)
     return budgeteer.tick, budgeteer.replica
