@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -34,7 +35,7 @@ def _stop_on_sigterm() -> None:
 def _serve_until_interrupted(open_browser: bool, out: Console) -> Callable[[DemoSession], None]:
     def serve(session: DemoSession) -> None:
         link = next((u for n, u in session.urls.items() if n.startswith("Dashboard")), None)
-        if open_browser and link:
+        if open_browser and link and _has_display():
             webbrowser.open(link)
         out.print("The sandbox is running; press Ctrl-C to stop it.")
         while True:
@@ -48,6 +49,13 @@ def _serve_until_interrupted(open_browser: bool, out: Console) -> Callable[[Demo
             threading.Event().wait(0.5)
 
     return serve
+
+
+def _has_display() -> bool:
+    """A browser can open here: a desktop session (X11, Wayland) or macOS / Windows."""
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
 
 
 def _results_table(session: DemoSession) -> Table:

@@ -105,7 +105,7 @@ def costs(
         groups=GROUPS,
         group_by=group_by,
         previous_month=str(breakdown.month.previous()),
-        next_month=str(breakdown.month.next()),
+        next_month=None if breakdown.month.next().start > _now() else str(breakdown.month.next()),
     )
 
 

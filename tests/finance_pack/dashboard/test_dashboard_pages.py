@@ -46,6 +46,9 @@ class _Kpis(HTMLParser):
             self.cards[self._budget] = {}
         if "data-kpi" in found:
             self._kpi = str(found["data-kpi"])
+            if "datetime" in found:  # a <time>: the machine-readable value is the contract
+                self.cards[str(self._budget)][self._kpi] = str(found["datetime"])
+                self._kpi = None
 
     def handle_data(self, data: str) -> None:
         if self._budget and self._kpi and data.strip():
