@@ -30,8 +30,16 @@ ROWS = [
     Row(_at(10, 5), D("5.05"), D("5.05"), service="AmazonS3", region=None),
     Row(_at(10, 20), D("100.00"), D("100.00"), service="AmazonEC2", tags={"team": "web"}),
     Row(_at(11, 1), D("20.00"), D("20.00"), service="AmazonEC2", tags={"team": "web"}),
-    Row(_at(11, 3), D("7.333333"), D("7.333333"), service="AmazonS3", region=None,
-        sub_account=None, account="900000000009", tags={"team": "data"}),
+    Row(
+        _at(11, 3),
+        D("7.333333"),
+        D("7.333333"),
+        service="AmazonS3",
+        region=None,
+        sub_account=None,
+        account="900000000009",
+        tags={"team": "data"},
+    ),
     Row(_at(11, 10), D("1.00"), D("1.00"), service="AWSLambda", currency="EUR"),
 ]
 
@@ -73,16 +81,31 @@ def test_a_closed_month_is_compared_with_the_whole_month_before(queries: CostQue
 @pytest.mark.parametrize(
     ("group", "expected"),
     [
-        ("account", {("200000000001", "USD"): (D("20.00"), D("15.15")),
-                     ("900000000009", "USD"): (D("7.333333"), D("0")),
-                     ("200000000001", "EUR"): (D("1.00"), D("0"))}),
-        ("region", {("us-east-1", "USD"): (D("20.00"), D("10.10")),
-                    ("(none)", "USD"): (D("7.333333"), D("5.05")),
-                    ("us-east-1", "EUR"): (D("1.00"), D("0"))}),
-        ("tag:team", {("web", "USD"): (D("20.00"), D("10.10")),
-                      ("data", "USD"): (D("7.333333"), D("0")),
-                      ("(none)", "USD"): (D("0"), D("5.05")),
-                      ("(none)", "EUR"): (D("1.00"), D("0"))}),
+        (
+            "account",
+            {
+                ("200000000001", "USD"): (D("20.00"), D("15.15")),
+                ("900000000009", "USD"): (D("7.333333"), D("0")),
+                ("200000000001", "EUR"): (D("1.00"), D("0")),
+            },
+        ),
+        (
+            "region",
+            {
+                ("us-east-1", "USD"): (D("20.00"), D("10.10")),
+                ("(none)", "USD"): (D("7.333333"), D("5.05")),
+                ("us-east-1", "EUR"): (D("1.00"), D("0")),
+            },
+        ),
+        (
+            "tag:team",
+            {
+                ("web", "USD"): (D("20.00"), D("10.10")),
+                ("data", "USD"): (D("7.333333"), D("0")),
+                ("(none)", "USD"): (D("0"), D("5.05")),
+                ("(none)", "EUR"): (D("1.00"), D("0")),
+            },
+        ),
     ],
 )
 def test_spend_groups_by_account_region_and_tag(

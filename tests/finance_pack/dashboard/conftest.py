@@ -12,10 +12,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 
-from finance_pack_api_support import CATALYST, STEWARD, Api  # noqa: E402
+from finance_pack_api_support import CATALYST, STEWARD, Api
 
-from brctl.cli import main  # noqa: E402
-from finance_pack.sandbox.seed_spend import write_focus_csv  # noqa: E402
+from brctl.cli import main
+from finance_pack.sandbox.seed_spend import write_focus_csv
 
 __all__ = ["CATALYST", "STEWARD", "Api", "dashboard"]
 

@@ -51,7 +51,7 @@ def test_budget_line_band_forecast_and_threshold_are_drawn_at_their_amounts() ->
     assert f'class="budget" x1="64" x2="624" y1="{y(400)}"' in svg
     assert f'class="threshold" x1="584" x2="624" y1="{y(320)}"' in svg
     assert f'624.0,{y(350)} 624.0,{y(250)}"' in svg  # the band ends at high and low
-    assert f'class="forecast"' in svg and f'y2="{y(300)}"' in svg
+    assert 'class="forecast"' in svg and f'y2="{y(300)}"' in svg
 
 
 def test_without_a_forecast_there_is_no_band_and_no_forecast_line() -> None:

@@ -67,8 +67,16 @@ def _alive(pid: int) -> bool:
 class RunningDemo:
     def __init__(self, target: Path) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from brctl.cli import entry; entry()", "finance", "demo",
-             "--no-browser", "--target", str(target)],
+            [
+                sys.executable,
+                "-c",
+                "from brctl.cli import entry; entry()",
+                "finance",
+                "demo",
+                "--no-browser",
+                "--target",
+                str(target),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
-from conftest import CATALYST, STEWARD, Api
+from finance_pack_api_support import CATALYST, STEWARD, Api
 
 from finance_pack.access.actors import Actor
 from finance_pack.dashboard.signin import issue_signin_link
@@ -18,7 +18,9 @@ SESSION = "finance_session"
 
 def _link(api: Api, subject: str, now: datetime | None = None) -> str:
     actor = Actor("local:test", (), frozenset(), "test", "cli")
-    link = issue_signin_link(api.engine, subject, actor, "http://testserver", now or datetime.now(UTC))
+    link = issue_signin_link(
+        api.engine, subject, actor, "http://testserver", now or datetime.now(UTC)
+    )
     return link.url.removeprefix("http://testserver")
 
 
@@ -75,7 +77,9 @@ def test_a_sign_in_link_works_once_and_opens_the_budgets_page(dashboard: Api) ->
     assert "revoked" in again.text or "already used" in again.text
 
 
-@pytest.mark.parametrize("mangle", [lambda u: u[:-3] + "xyz", lambda u: u.split("?")[0] + "?token=brf_nope"])
+@pytest.mark.parametrize(
+    "mangle", [lambda u: u[:-3] + "xyz", lambda u: u.split("?")[0] + "?token=brf_nope"]
+)
 def test_a_tampered_link_is_refused(dashboard: Api, mangle: object) -> None:
     response = dashboard.client.get(mangle(_link(dashboard, STEWARD)), follow_redirects=False)  # type: ignore[operator]
     assert response.status_code == 401
@@ -127,7 +131,7 @@ def test_budget_cards_show_exactly_the_api_figures(dashboard: Api) -> None:
         assert shown["forecast_range"] == f"{row['forecast_low']}–{row['forecast_high']}"
         assert shown["consumption_actual_pct"] == f"{row['consumption_actual_pct']}%"
         assert shown["as_of"] == row["as_of"]
-    assert dashboard.client.get("/").text.count("<svg class=\"burn\"") == 3
+    assert dashboard.client.get("/").text.count('<svg class="burn"') == 3
 
 
 def test_the_cost_explorer_matches_the_api_and_downloads_csv(dashboard: Api) -> None:

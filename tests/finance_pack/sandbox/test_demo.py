@@ -54,7 +54,9 @@ def test_demo_once_plays_every_step_and_reports_them_as_json(tmp_path: Path) -> 
 def test_demo_refuses_a_target_holding_a_real_install(tmp_path: Path) -> None:
     target = tmp_path / "prod"
     installed = subprocess.run(
-        [*BRCTL, "pack", "install", "finance", f"--target={target}"], capture_output=True, timeout=120
+        [*BRCTL, "pack", "install", "finance", f"--target={target}"],
+        capture_output=True,
+        timeout=120,
     )
     assert installed.returncode == 0
     result = subprocess.run(
@@ -81,11 +83,15 @@ def test_a_port_in_use_is_replaced_by_a_free_one_and_said() -> None:
 def test_a_child_that_dies_stops_the_demo_naming_it(tmp_path: Path) -> None:
     with Children(tmp_path / "logs", grace_seconds=2) as children:
         child = children.start(
-            "finance-up", [sys.executable, "-c", "print('boom'); raise SystemExit(3)"], dict(os.environ)
+            "finance-up",
+            [sys.executable, "-c", "print('boom'); raise SystemExit(3)"],
+            dict(os.environ),
         )
         child.process.wait(30)
         session = DemoSession(target=tmp_path, console=None, stack=None, children=children)  # type: ignore[arg-type]
-        with pytest.raises(CommandError, match=r"finance-up \(pid \d+\) exited with status 3") as caught:
+        with pytest.raises(
+            CommandError, match=r"finance-up \(pid \d+\) exited with status 3"
+        ) as caught:
             _serve_until_interrupted(False, Console(file=io.StringIO()))(session)
     assert "boom" in str(caught.value)
 
