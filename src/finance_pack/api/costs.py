@@ -13,8 +13,12 @@ from pydantic import BaseModel
 
 from finance_pack.access.actors import Actor
 from finance_pack.api.auth import require
-from finance_pack.clock import SystemClock
-from finance_pack.costs.explorer import COLUMNS, breakdown_json, breakdown_rows, explore_costs
+from finance_pack.services.cost_explorer import (
+    COLUMNS,
+    breakdown_json,
+    breakdown_rows,
+    explore_costs,
+)
 
 router = APIRouter(prefix="/v1", tags=["costs"])
 
@@ -67,7 +71,7 @@ def costs(
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> Any:
     state = request.app.state.finance
-    breakdown = explore_costs(state.context, group_by, month, SystemClock().now())
+    breakdown = explore_costs(state.context, group_by, month, state.clock.now())
     if format == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")

@@ -7,9 +7,13 @@ from typing import Annotated
 import typer
 
 from brctl.output import render
-from finance_pack.cli.common import FormatOption, OutputFormat, TargetOption, open_context
-from finance_pack.clock import SystemClock
-from finance_pack.costs.explorer import COLUMNS, breakdown_json, breakdown_rows, explore_costs
+from finance_pack.cli.common import FormatOption, OutputFormat, TargetOption, now, open_context
+from finance_pack.services.cost_explorer import (
+    COLUMNS,
+    breakdown_json,
+    breakdown_rows,
+    explore_costs,
+)
 
 
 def costs(
@@ -30,7 +34,7 @@ def costs(
     Example: brctl finance costs --group-by tag:team --month 2026-11 --format csv
     """
     context = open_context(target)
-    breakdown = explore_costs(context, group_by, month, SystemClock().now())
+    breakdown = explore_costs(context, group_by, month, now())
     if fmt is OutputFormat.JSON:
         render([breakdown_json(breakdown)], fmt)
         return

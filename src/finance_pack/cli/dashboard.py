@@ -14,10 +14,10 @@ from finance_pack.cli.common import (
     OutputFormat,
     TargetOption,
     console,
+    now,
     open_context,
     open_state,
 )
-from finance_pack.clock import SystemClock
 
 ROLES_WRITE = "roles:write"
 
@@ -44,7 +44,7 @@ def dashboard_link(
 
     Example: brctl finance dashboard-link --as user:pat@example.com --url http://127.0.0.1:8787
     """
-    from finance_pack.dashboard.signin import issue_signin_link  # FastAPI: only when used
+    from finance_pack.services.signin import issue_signin_link  # FastAPI: only when used
 
     context = open_context(target)
     config = context.config
@@ -52,7 +52,7 @@ def dashboard_link(
     who = parse_subject(subject) if subject is not None else actor.subject
     host = "127.0.0.1" if config.api.host in ("0.0.0.0", "::", "") else config.api.host
     base = url or f"http://{host}:{config.api.port}"
-    link = issue_signin_link(open_state(context), who, actor, base, SystemClock().now())
+    link = issue_signin_link(open_state(context), who, actor, base, now())
     if fmt is OutputFormat.TABLE:
         console.print(f"Sign-in link for {who} (works once, expires {link.expires_at:%H:%M} UTC):")
         console.print(link.url, markup=False, highlight=False, soft_wrap=True)

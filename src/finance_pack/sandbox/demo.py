@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -27,6 +27,7 @@ from rich.rule import Rule
 
 from brctl.cli import main as brctl_main
 from brctl.errors import CommandError
+from finance_pack.clock import SYSTEM_CLOCK
 from finance_pack.sandbox.children import Children
 from finance_pack.sandbox.demo_api import show_api
 from finance_pack.sandbox.demo_pack import RunningPack, start_pack_process
@@ -128,7 +129,7 @@ def bind_roles(session: DemoSession) -> None:
 
 def ingest_spend(session: DemoSession) -> None:
     _section(session, "Load 17 months of seeded spend (a FOCUS export)")
-    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    yesterday = SYSTEM_CLOCK.now().date() - timedelta(days=1)
     export = session.target / "seed" / "focus-export.csv"
     rows = write_focus_csv(export, yesterday - timedelta(days=520), yesterday)
     session.console.print(f"wrote {rows:,} FOCUS rows to {export}")

@@ -11,7 +11,7 @@ from finance_pack.costs.breakdown import Breakdown, GroupBy, cost_breakdown
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.currencies import minor_unit_exponent
 from finance_pack.errors import UsageError
-from finance_pack.reporting import cost_queries
+from finance_pack.services.reporting import cost_queries
 
 COLUMNS = ["key", "currency", "amount", "previous", "change", "change_pct"]
 

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parents[3] / "test-artifacts" / "dashboard"
+ARTIFACTS = Path(__file__).parents[4] / "test-artifacts" / "dashboard"
 # Chromium's own background traffic is refused on a closed network; these flags stop it.
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -6,7 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from finance_pack.dashboard.charts import BurnChartData, burn_chart_svg
+from finance_pack.api.dashboard.charts import BurnChartData, burn_chart_svg
 
 D = Decimal
 DAYS = [(date(2026, 11, d), D("10")) for d in range(1, 11)]  # 100 over ten days

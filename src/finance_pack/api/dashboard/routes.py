@@ -16,10 +16,10 @@ from fastapi.templating import Jinja2Templates
 from finance_pack.access.actors import Actor
 from finance_pack.access.tokens import InvalidTokenError
 from finance_pack.api.auth import SESSION_COOKIE, PermissionRequirement, _bearer
-from finance_pack.clock import SystemClock
-from finance_pack.costs.explorer import breakdown_json, explore_costs
-from finance_pack.dashboard.signin import SESSION_LIFETIME, exchange_signin
-from finance_pack.dashboard.views import budgets_page, slo_page
+from finance_pack.api.dashboard.views import budgets_page, slo_page
+from finance_pack.clock import Clock
+from finance_pack.services.cost_explorer import breakdown_json, explore_costs
+from finance_pack.services.signin import SESSION_LIFETIME, exchange_signin
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -57,8 +57,9 @@ def page_requires(permission: str) -> Any:
 router = APIRouter(include_in_schema=False)
 
 
-def _now() -> datetime:
-    return SystemClock().now()
+def _now(request: Request) -> datetime:
+    clock: Clock = request.app.state.finance.clock
+    return clock.now()
 
 
 def _render(request: Request, name: str, actor: Actor | None, **context: Any) -> HTMLResponse:
@@ -74,7 +75,7 @@ def budgets(
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
 ) -> HTMLResponse:
     state = request.app.state.finance
-    page = budgets_page(state.context, state.engine, month, _now())
+    page = budgets_page(state.context, state.engine, month, _now(request))
     return _render(request, "budgets.html", actor, page=page, title="Budgets")
 
 
@@ -91,7 +92,8 @@ def costs(
     state = request.app.state.finance
     if tag_key:
         group_by = f"tag:{tag_key}"
-    breakdown = explore_costs(state.context, group_by, month, _now())
+    breakdown = explore_costs(state.context, group_by, month, _now(request))
+    following = breakdown.month.next()
     document = breakdown_json(breakdown)
     top = max((abs(row.amount) for row in breakdown.rows), default=0) or 1
     widths = [f"{abs(row.amount) / top * 100:.1f}%" for row in breakdown.rows]
@@ -105,14 +107,14 @@ def costs(
         groups=GROUPS,
         group_by=group_by,
         previous_month=str(breakdown.month.previous()),
-        next_month=None if breakdown.month.next().start > _now() else str(breakdown.month.next()),
+        next_month=None if following.start > _now(request) else str(following),
     )
 
 
 @router.get("/slo", response_class=HTMLResponse)
 def slo(request: Request, actor: Annotated[Actor, page_requires("slo:read")]) -> HTMLResponse:
     state = request.app.state.finance
-    rows = slo_page(state.context, state.engine, _now())
+    rows = slo_page(state.context, state.engine, _now(request))
     return _render(request, "slo.html", actor, title="Service levels", rows=rows)
 
 
@@ -122,7 +124,7 @@ def signin(request: Request, token: str | None = None) -> Response:
         return _render(request, "signin.html", None, title="Sign in", reason=None, status=200)
     state = request.app.state.finance
     try:
-        session = exchange_signin(state.engine, token, _now())
+        session = exchange_signin(state.engine, token, _now(request))
     except InvalidTokenError as exc:
         page = _render(request, "signin.html", None, title="Sign in", reason=str(exc), status=401)
         page.status_code = 401

@@ -9,13 +9,18 @@ from decimal import Decimal
 
 from sqlalchemy import Engine
 
-from finance_pack.budget_admin import budgets_in_force
+from finance_pack.api.dashboard.charts import BurnChartData, burn_chart_svg
 from finance_pack.context import PackContext
-from finance_pack.dashboard.charts import BurnChartData, burn_chart_svg
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.errors import UsageError
-from finance_pack.reporting import ReportSettings, budget_snapshots, cost_queries, default_month
-from finance_pack.slos import slo_reports
+from finance_pack.services.budget_admin import budgets_in_force
+from finance_pack.services.reporting import (
+    ReportSettings,
+    budget_snapshots,
+    cost_queries,
+    default_month,
+)
+from finance_pack.services.slos import slo_reports
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import pytest
 from finance_pack_api_support import CATALYST, STEWARD, Api
 
 from finance_pack.access.actors import Actor
-from finance_pack.dashboard.signin import issue_signin_link
+from finance_pack.services.signin import issue_signin_link
 
 SESSION = "finance_session"
 
