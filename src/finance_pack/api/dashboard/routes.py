@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from finance_pack.access.actors import Actor
 from finance_pack.access.tokens import InvalidTokenError
 from finance_pack.api.auth import SESSION_COOKIE, PermissionRequirement, _bearer
-from finance_pack.api.dashboard.views import budgets_page, slo_page
+from finance_pack.api.dashboard.views import backtest_page, budgets_page, slo_page
 from finance_pack.clock import Clock
 from finance_pack.services.cost_explorer import breakdown_json, explore_costs
 from finance_pack.services.signin import SESSION_LIFETIME, exchange_signin
@@ -109,6 +109,17 @@ def costs(
         previous_month=str(breakdown.month.previous()),
         next_month=None if following.start > _now(request) else str(following),
     )
+
+
+@router.get("/forecasts", response_class=HTMLResponse)
+def forecasts(
+    request: Request,
+    actor: Annotated[Actor, page_requires("kpis:read")],
+    months: Annotated[int, Query(ge=1, le=12)] = 3,
+) -> HTMLResponse:
+    state = request.app.state.finance
+    page = backtest_page(state, months)
+    return _render(request, "forecasts.html", actor, title="Forecast accuracy", page=page)
 
 
 @router.get("/slo", response_class=HTMLResponse)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -13,6 +14,7 @@ from finance_pack.api.dashboard.charts import BurnChartData, burn_chart_svg
 from finance_pack.context import PackContext
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.errors import UsageError
+from finance_pack.services.backtest import forecast_backtest
 from finance_pack.services.budget_admin import budgets_in_force
 from finance_pack.services.reporting import (
     ReportSettings,
@@ -126,6 +128,33 @@ def budgets_page(
 
 def _hours(delta: timedelta) -> Decimal:
     return (Decimal(delta.total_seconds()) / 3600).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestPage:
+    months: int
+    as_of: datetime
+    results: tuple[dict[str, object], ...]  # exactly `/v1/forecast/backtest`'s results
+
+
+_BACKTESTS: dict[tuple[object, ...], BacktestPage] = {}
+
+
+def backtest_page(state: Any, months: int) -> BacktestPage:
+    """The back-test replays months day by day (seconds per budget), so each result is kept
+    for the data and budgets it was computed on: a new ingest or budget change recomputes."""
+    context = state.context
+    config = context.config
+    budgets = budgets_in_force(state.engine, config)
+    with cost_queries(context.cost_store_url, config.timezone) as queries:
+        as_of = queries.as_of()
+    key = (context.cost_store_url, as_of, months, tuple(repr(e.budget) for e in budgets))
+    if key not in _BACKTESTS:
+        outcome = forecast_backtest(state.engine, config, context.cost_store_url, months=months)
+        results = tuple(result.to_json_dict() for result in outcome.results)
+        _BACKTESTS.clear()  # one entry: the newest data is all anyone asks for
+        _BACKTESTS[key] = BacktestPage(months, outcome.as_of, results)
+    return _BACKTESTS[key]
 
 
 def slo_page(context: PackContext, engine: Engine, now: datetime) -> list[dict[str, object]]:

@@ -162,3 +162,23 @@ def test_signing_out_ends_the_session(dashboard: Api) -> None:
     _sign_in(dashboard, CATALYST)
     assert dashboard.client.get("/signout", follow_redirects=False).status_code == 303
     assert dashboard.client.get("/").status_code == 401
+
+
+def test_forecast_accuracy_shows_the_api_back_test(dashboard: Api) -> None:
+    _sign_in(dashboard, CATALYST)
+    api = dashboard.client.get("/v1/forecast/backtest", params={"months": 1}).json()
+    assert {r["forecaster"] for r in api["results"]} == {"linear", "seasonal"}
+    page = dashboard.client.get("/forecasts", params={"months": 1}).text
+    for result in api["results"]:
+        shown = re.search(
+            rf'data-forecaster="{result["forecaster"]}">.*?data-col="mape_5_25">([^<]+)<', page, re.S
+        )
+        assert shown is not None
+        expected = "n/a" if result["mape_5_25"] is None else f"{result['mape_5_25']:.1f}%"
+        assert shown.group(1) == expected
+
+
+def test_the_back_test_of_an_unknown_budget_is_404(dashboard: Api) -> None:
+    _sign_in(dashboard, CATALYST)
+    response = dashboard.client.get("/v1/forecast/backtest", params={"budget": "nope"})
+    assert response.status_code == 404
