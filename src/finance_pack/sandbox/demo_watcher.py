@@ -12,7 +12,6 @@ import httpx
 from rich.console import Console
 
 from brctl.errors import CommandError
-
 from finance_pack.clock import SYSTEM_CLOCK
 from finance_pack.sandbox.testing import RunningSlackEmulator
 
