@@ -13,7 +13,7 @@ from finance_pack.config import FinanceConfig
 from finance_pack.costs.queries import CostQueries, Dimension, Metric
 from finance_pack.costs.store import CostStore
 from finance_pack.domain.billing_month import BillingMonth
-from finance_pack.domain.budgets import Budget
+from finance_pack.domain.budgets import Budget, BudgetFailure
 from finance_pack.domain.daily import local_daily_totals
 from finance_pack.domain.forecasting import HISTORY_DAYS_WANTED
 from finance_pack.domain.kpis import FxRates, KpiReport, compute_kpis
@@ -72,13 +72,12 @@ def kpi_reports(
     *,
     now: datetime,
     month: BillingMonth | None = None,
-) -> list[KpiReport]:
-    """KPIs of every budget for `month` (default: the month of the newest data)."""
+) -> list[KpiReport | BudgetFailure]:
+    """KPIs of every budget for `month` (default: the month of the newest data); a budget that
+    cannot be computed is a BudgetFailure in its place."""
     return [
-        snapshot.report
-        for snapshot in budget_snapshots(
-            queries, budgets, settings, now=now, month=month, movers=False
-        )
+        item.report if isinstance(item, BudgetSnapshot) else item
+        for item in budget_snapshots(queries, budgets, settings, now=now, month=month, movers=False)
     ]
 
 
@@ -90,35 +89,66 @@ def budget_snapshots(
     now: datetime,
     month: BillingMonth | None = None,
     movers: bool = True,
-) -> list[BudgetSnapshot]:
-    """KPIs plus the month's daily spend and the week's movers, per budget (weekly summary)."""
+) -> list[BudgetSnapshot | BudgetFailure]:
+    """KPIs plus the month's daily spend and the week's movers, per budget (weekly summary).
+
+    One budget that cannot be computed (say, its currency has no FX rate) becomes a
+    BudgetFailure naming the error; the others are still reported. Errors about the month
+    itself (no data yet, a future month) concern every budget and are raised.
+    """
     month = month or default_month(queries, settings, now)
     start = month.start - timedelta(days=HISTORY_DAYS_WANTED)
     scopes = {b.name: b.scope for b in budgets}
     series = queries.spend_series_many(scopes, start, month.end, None, settings.metric)
     data_start = queries.data_start()
-    snapshots = []
+    snapshots: list[BudgetSnapshot | BudgetFailure] = []
     for budget in budgets:
-        report = compute_kpis(
-            series[budget.name],
-            budget,
-            month,
-            now=now,
-            data_start=data_start,
-            forecaster=settings.forecaster,
-            fx_rates=settings.fx_rates,
-        )
-        month_days = (
-            _month_days(series[budget.name], month, report.as_of, data_start) if movers else ()
-        )
-        by_service = (
-            _week_movers(queries, budget, report.as_of, settings, "service") if movers else []
-        )
-        by_account = (
-            _week_movers(queries, budget, report.as_of, settings, "account") if movers else []
-        )
-        snapshots.append(BudgetSnapshot(report, month_days, tuple(by_service), tuple(by_account)))
+        try:
+            snapshot = _snapshot(
+                queries,
+                budget,
+                series[budget.name],
+                month,
+                settings,
+                now=now,
+                data_start=data_start,
+                movers=movers,
+            )
+        except (ValueError, ArithmeticError) as exc:
+            snapshots.append(BudgetFailure(budget.name, str(exc)))
+        else:
+            snapshots.append(snapshot)
     return snapshots
+
+
+def _snapshot(
+    queries: CostQueries,
+    budget: Budget,
+    series: SpendSeries,
+    month: BillingMonth,
+    settings: ReportSettings,
+    *,
+    now: datetime,
+    data_start: datetime | None,
+    movers: bool,
+) -> BudgetSnapshot:
+    report = compute_kpis(
+        series,
+        budget,
+        month,
+        now=now,
+        data_start=data_start,
+        forecaster=settings.forecaster,
+        fx_rates=settings.fx_rates,
+    )
+    if not movers:
+        return BudgetSnapshot(report)
+    return BudgetSnapshot(
+        report,
+        _month_days(series, month, report.as_of, data_start),
+        tuple(_week_movers(queries, budget, report.as_of, settings, "service")),
+        tuple(_week_movers(queries, budget, report.as_of, settings, "account")),
+    )
 
 
 def _month_days(

@@ -9,12 +9,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finance_pack.access.actors import Actor
 from finance_pack.api.auth import require
-from finance_pack.budget_admin import budgets_in_force, build_budget, remove_budget, set_budget
+from finance_pack.budget_admin import (
+    BudgetChange,
+    ScopeChange,
+    budgets_in_force,
+    remove_budget,
+    set_budget,
+)
 from finance_pack.clock import SystemClock
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.errors import UsageError
 from finance_pack.reporting import ReportSettings, cost_queries, kpi_reports
-from finance_pack.store.budgets import budget_to_json
+from finance_pack.store.budgets import BudgetEntry, entry_json, entry_name
 
 router = APIRouter(prefix="/v1", tags=["budgets"])
 
@@ -29,13 +35,34 @@ class ScopeIn(BaseModel):
 
 
 class BudgetIn(BaseModel):
-    """A budget as the API takes it; money as a decimal string, never a float."""
+    """A budget as the API takes it; money as a decimal string, never a float.
+
+    A field left out keeps the budget's current value (amount and currency are needed to
+    create one); `scope` and `thresholds`, when given, replace the current ones.
+    """
 
     model_config = ConfigDict(extra="forbid")
-    amount: Annotated[str, Field(pattern=r"^-?\d+(\.\d+)?$", examples=["5000.00"])]
-    currency: Annotated[str, Field(min_length=3, max_length=3, examples=["USD"])]
-    scope: ScopeIn = ScopeIn()
-    thresholds: list[str] = Field(default=[], examples=[["80", "100:forecast"]])
+    amount: Annotated[
+        str | None, Field(pattern=r"^-?\d+(\.\d+)?$", max_length=64, examples=["5000.00"])
+    ] = None
+    currency: Annotated[str | None, Field(min_length=3, max_length=3, examples=["USD"])] = None
+    scope: ScopeIn | None = None
+    thresholds: list[Annotated[str, Field(max_length=32)]] | None = Field(
+        default=None, examples=[["80", "100:forecast"]]
+    )
+
+    def to_change(self, name: str) -> BudgetChange:
+        scope = None
+        if self.scope is not None:
+            tags = [f"{k}={v}" for k, values in self.scope.tags.items() for v in values]
+            scope = ScopeChange(
+                self.scope.providers,
+                self.scope.accounts,
+                self.scope.services,
+                self.scope.regions,
+                tags,
+            )
+        return BudgetChange(name, self.amount, self.currency, scope, self.thresholds)
 
 
 def _app_state(request: Request) -> Any:
@@ -48,30 +75,24 @@ def list_budgets(
 ) -> list[dict[str, Any]]:
     state = _app_state(request)
     entries = budgets_in_force(state.engine, state.context.config)
-    return [{**budget_to_json(e.budget), "source": e.source.value} for e in entries]
+    # A stored budget that is not valid is listed with its `error`; it never hides the rest.
+    return [{**entry_json(e), "source": e.source.value} for e in entries]
 
 
-@router.put("/budgets/{name}", summary="Create or replace a budget (audited)")
+@router.put("/budgets/{name}", summary="Create a budget or change the fields given (audited)")
 def put_budget(
     request: Request, name: str, body: BudgetIn, actor: Annotated[Actor, require("budgets:write")]
 ) -> dict[str, Any]:
     state = _app_state(request)
-    tags = [f"{k}={v}" for k, values in body.scope.tags.items() for v in values]
-    budget = build_budget(
-        name,
-        body.amount,
-        body.currency,
-        providers=body.scope.providers,
-        accounts=body.scope.accounts,
-        services=body.scope.services,
-        regions=body.scope.regions,
-        tags=tags,
-        thresholds=body.thresholds,
+    result = set_budget(
+        state.engine, state.context.config, body.to_change(name), actor, SystemClock().now()
     )
-    _before, after = set_budget(
-        state.engine, state.context.config, budget, actor, SystemClock().now()
-    )
-    return after
+    return {
+        **result.after,
+        "created": result.created,
+        "changed": list(result.changed),
+        "warnings": list(result.warnings),
+    }
 
 
 @router.delete("/budgets/{name}", summary="Delete a managed budget (audited)")
@@ -95,8 +116,11 @@ def kpis(
 ) -> list[dict[str, object]]:
     state = _app_state(request)
     config = state.context.config
-    entries = budgets_in_force(state.engine, config)
-    chosen = [e.budget for e in entries if not budget or e.budget.name in budget]
+    entries = [
+        e for e in budgets_in_force(state.engine, config) if not budget or entry_name(e) in budget
+    ]
+    chosen = [e.budget for e in entries if isinstance(e, BudgetEntry)]
+    broken = [e.failure() for e in entries if not isinstance(e, BudgetEntry)]
     try:
         billing_month = BillingMonth.parse(month, config.timezone) if month else None
     except ValueError as exc:
@@ -106,4 +130,5 @@ def kpis(
         reports = kpi_reports(
             queries, chosen, settings, now=SystemClock().now(), month=billing_month
         )
-    return [r.to_json_dict() for r in reports]
+    rows = [r.to_json_dict() for r in [*reports, *broken]]
+    return sorted(rows, key=lambda row: str(row["budget"]))

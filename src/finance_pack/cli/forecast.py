@@ -22,6 +22,7 @@ from finance_pack.domain.daily import local_daily_totals
 from finance_pack.domain.forecasting.seasonal import CALIBRATION_MONTHS
 from finance_pack.errors import NotFoundError, UsageError
 from finance_pack.reporting import cost_queries
+from finance_pack.store.budgets import BudgetEntry
 
 app = typer.Typer(help="Forecast quality.", no_args_is_help=True)
 
@@ -45,10 +46,11 @@ def backtest_cmd(
     """
     context = open_context(target)
     config = context.config
+    # A stored budget that is not valid has nothing to back-test; `budget list` shows why.
     entries = [
         e.budget
         for e in budgets_in_force(open_state(context), config)
-        if not budget or e.budget.name in budget
+        if isinstance(e, BudgetEntry) and (not budget or e.budget.name in budget)
     ]
     if budget and len(entries) != len(set(budget)):
         raise NotFoundError("unknown budget in --budget", hint="brctl finance budget list")

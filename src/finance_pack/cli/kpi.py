@@ -17,8 +17,11 @@ from finance_pack.cli.common import (
 )
 from finance_pack.clock import SystemClock
 from finance_pack.domain.billing_month import BillingMonth
+from finance_pack.domain.budgets import BudgetFailure
+from finance_pack.domain.kpis import KpiReport
 from finance_pack.errors import NotFoundError, UsageError
 from finance_pack.reporting import ReportSettings, cost_queries, kpi_reports
+from finance_pack.store.budgets import BudgetEntry, entry_name
 
 # Scripts get every field (JSON, CSV); people get the figures they read, one budget a line.
 CSV_COLUMNS = [
@@ -38,10 +41,26 @@ CSV_COLUMNS = [
     "consumption_forecast_pct",
     "consumption_actual_pct",
     "status",
+    "error",
+]
+
+
+TABLE_COLUMNS = [
+    "budget",
+    "month",
+    "MTD",
+    "burn/day",
+    "forecast (80% range)",
+    "budget amount",
+    "forecast %",
+    "actual %",
+    "status",
 ]
 
 
 def _table_row(row: dict[str, object]) -> dict[str, object]:
+    if row["status"] == "error":
+        return {"budget": row["budget"], "status": f"error: {row['error']}"}
     low, high = row["forecast_low"], row["forecast_high"]
     forecast = row["forecast_month_end"]
     band = f" ({low}–{high})" if low is not None and high is not None else ""
@@ -77,9 +96,14 @@ def kpi(
     """
     context = open_context(target)
     config = context.config
-    entries = budgets_in_force(open_state(context), config)
-    chosen = [e.budget for e in entries if not budget or e.budget.name in budget]
-    missing = sorted(set(budget or []) - {b.name for b in chosen})
+    entries = [
+        e
+        for e in budgets_in_force(open_state(context), config)
+        if not budget or entry_name(e) in budget
+    ]
+    chosen = [e.budget for e in entries if isinstance(e, BudgetEntry)]
+    broken: list[BudgetFailure] = [e.failure() for e in entries if not isinstance(e, BudgetEntry)]
+    missing = sorted(set(budget or []) - {entry_name(e) for e in entries})
     if missing:
         raise NotFoundError(
             f"no budget named {', '.join(missing)}",
@@ -94,14 +118,21 @@ def kpi(
         reports = kpi_reports(
             queries, chosen, settings, now=SystemClock().now(), month=billing_month
         )
-    rows = [r.to_json_dict() for r in reports]
-    for row, report in zip(rows, reports, strict=True):
-        if report.no_spend_in_scope and fmt is not OutputFormat.JSON:
+    # One budget that cannot be computed is a row with its error; the rest are reported.
+    results = sorted([*reports, *broken], key=lambda r: r.budget)
+    rows = [r.to_json_dict() for r in results]
+    for row, result in zip(rows, results, strict=True):
+        if (
+            isinstance(result, KpiReport)
+            and result.no_spend_in_scope
+            and fmt is not OutputFormat.JSON
+        ):
             row["status"] = f"{row['status']} (no spend in scope)"
     if fmt is OutputFormat.TABLE:
-        as_of = rows[0]["as_of"] if rows else "n/a"
-        currency = rows[0]["currency"] if rows else ""
+        computed = [row for row in rows if row["status"] != "error"]
+        as_of = computed[0]["as_of"] if computed else "n/a"
+        currency = computed[0]["currency"] if computed else ""
         title = f"KPIs in {currency}, data as of {as_of}, forecaster {settings.forecaster}"
-        render([_table_row(row) for row in rows], fmt, title=title)
+        render([_table_row(row) for row in rows], fmt, title=title, columns=TABLE_COLUMNS)
         return
     render(rows, fmt, title="KPIs", columns=None if fmt is OutputFormat.JSON else CSV_COLUMNS)
