@@ -9,7 +9,15 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from brctl.yamlfile import line_of, read_yaml, validate_data
@@ -19,6 +27,7 @@ from finance_pack.domain.budgets import (
     Scope,
     Threshold,
     budget_amount_problem,
+    budget_name_problem,
     normalize_budget_name,
 )
 from finance_pack.domain.currencies import normalize_currency
@@ -89,17 +98,25 @@ class ScopeConfig(_Section):
         )
 
 
-def _budget_name(value: Any) -> Any:
+def _normal_budget_name(value: Any) -> Any:
     return normalize_budget_name(value) if isinstance(value, str) else value
+
+
+def _budget_name_fits(value: str) -> str:
+    problem = budget_name_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 BudgetName = Annotated[
     str,
-    BeforeValidator(_budget_name),
+    BeforeValidator(_normal_budget_name),
+    AfterValidator(_budget_name_fits),
     Field(
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
-        max_length=MAX_BUDGET_NAME_LENGTH,
         description="Letters, digits, '-' and '_'; NFKC-normalised, so look-alikes collide",
+        json_schema_extra={"maxLength": MAX_BUDGET_NAME_LENGTH},
     ),
 ]
 

@@ -131,7 +131,7 @@ def test_a_new_budget_needs_amount_and_currency(brctl: Run, installed_target: Pa
 
 def test_the_audit_carries_before_and_after_in_full(brctl: Run, installed_target: Path) -> None:
     brctl("finance", "budget", "set", "total", "--amount", "12000.50", "--tag", "team=platform")
-    code, out, _ = brctl("finance", "audit", "--format", "json")
+    _code, out, _ = brctl("finance", "audit", "--format", "json")
     [record] = [r for r in json.loads(out) if r["action"] == "budgets.set"]
     assert record["before"] == {
         "name": "total",

@@ -3,6 +3,7 @@ and an audit trail that chains under concurrent writers."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -131,6 +132,6 @@ def test_concurrent_changes_of_one_budget_chain_in_the_audit_log(engine: Engine)
         records = [r for r in read_audit(connection) if r.target == "budget:shared"]
     assert len(records) == 10
     assert records[0].before is None
-    for previous, record in zip(records, records[1:], strict=False):
+    for previous, record in itertools.pairwise(records):
         assert record.before == previous.after
     assert _amounts(engine)["shared"][0] == records[-1].after["amount"]
