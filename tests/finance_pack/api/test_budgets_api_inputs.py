@@ -3,7 +3,8 @@ non-finite numbers, oversized names and bodies, look-alike names, invalid stored
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from finance_pack_api_support import CATALYST, STEWARD, Api
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
+
+from finance_pack.sandbox.seed_spend import write_focus_csv
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -144,3 +147,24 @@ def test_a_budget_without_thresholds_is_saved_with_a_warning(api: Api) -> None:
     response = api.client.put("/v1/budgets/quiet", json=body, headers=_headers(api))
     assert response.status_code == 200
     assert any("never alert" in w for w in response.json()["warnings"])
+
+
+def test_kpis_report_every_budget_beside_a_stored_row_that_is_no_longer_valid(
+    api: Api, brctl: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    export = tmp_path / "focus.csv"
+    write_focus_csv(export, date(2026, 9, 1), date(2026, 10, 20))
+    assert brctl("finance", "ingest", "focus", str(export))[0] == 0
+    with api.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO budgets (name, amount_minor, currency, scope_json, thresholds_json,"
+                " updated_at, updated_by) VALUES ('tiny', 0, 'USD', '{}', '[]',"
+                " CURRENT_TIMESTAMP, 'x')"
+            )
+        )
+    response = api.client.get("/v1/kpis", headers=_headers(api, CATALYST))
+    assert response.status_code == 200, response.text
+    rows = {r["budget"]: r for r in response.json()}
+    assert rows["total"]["mtd_spend"] is not None and rows["total"]["month"] == "2026-10"
+    assert rows["tiny"]["status"] == "error" and "must be positive" in rows["tiny"]["error"]
