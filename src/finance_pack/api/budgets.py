@@ -9,18 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finance_pack.access.actors import Actor
 from finance_pack.api.auth import require
-from finance_pack.budget_admin import (
+from finance_pack.services.budget_admin import (
     BudgetChange,
     ScopeChange,
     budgets_in_force,
     remove_budget,
     set_budget,
 )
-from finance_pack.clock import SystemClock
-from finance_pack.domain.billing_month import BillingMonth
-from finance_pack.errors import UsageError
-from finance_pack.reporting import ReportSettings, cost_queries, kpi_reports
-from finance_pack.store.budgets import BudgetEntry, entry_json, entry_name
+from finance_pack.services.reporting import budget_kpis
+from finance_pack.store.budgets import entry_json
 
 router = APIRouter(prefix="/v1", tags=["budgets"])
 
@@ -85,7 +82,7 @@ def put_budget(
 ) -> dict[str, Any]:
     state = _app_state(request)
     result = set_budget(
-        state.engine, state.context.config, body.to_change(name), actor, SystemClock().now()
+        state.engine, state.context.config, body.to_change(name), actor, state.clock.now()
     )
     return {
         **result.after,
@@ -100,7 +97,7 @@ def delete_budget(
     request: Request, name: str, actor: Annotated[Actor, require("budgets:write")]
 ) -> dict[str, Any]:
     state = _app_state(request)
-    removed = remove_budget(state.engine, state.context.config, name, actor, SystemClock().now())
+    removed = remove_budget(state.engine, state.context.config, name, actor, state.clock.now())
     return {"deleted": name, "source": removed.source.value}
 
 
@@ -115,20 +112,14 @@ def kpis(
     forecaster: Annotated[str | None, Query(pattern="^(linear|seasonal)$")] = None,
 ) -> list[dict[str, object]]:
     state = _app_state(request)
-    config = state.context.config
-    entries = [
-        e for e in budgets_in_force(state.engine, config) if not budget or entry_name(e) in budget
-    ]
-    chosen = [e.budget for e in entries if isinstance(e, BudgetEntry)]
-    broken = [e.failure() for e in entries if not isinstance(e, BudgetEntry)]
-    try:
-        billing_month = BillingMonth.parse(month, config.timezone) if month else None
-    except ValueError as exc:
-        raise UsageError(f"month {month!r}: {exc}") from exc
-    settings = ReportSettings.from_config(config, forecaster)
-    with cost_queries(state.context.cost_store_url, config.timezone) as queries:
-        reports = kpi_reports(
-            queries, chosen, settings, now=SystemClock().now(), month=billing_month
-        )
-    rows = [r.to_json_dict() for r in [*reports, *broken]]
-    return sorted(rows, key=lambda row: str(row["budget"]))
+    # A budget that cannot be read or computed is a row with its `error`; the rest are there.
+    reports = budget_kpis(
+        state.engine,
+        state.context.config,
+        state.context.cost_store_url,
+        now=state.clock.now(),
+        names=budget,
+        month=month,
+        forecaster=forecaster,
+    )
+    return [r.to_json_dict() for r in reports]

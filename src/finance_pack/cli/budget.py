@@ -10,7 +10,16 @@ from rich.markup import escape
 
 from brctl.output import render
 from finance_pack.access.actors import ActingAsOption, authorize_cli
-from finance_pack.budget_admin import (
+from finance_pack.cli.common import (
+    FormatOption,
+    OutputFormat,
+    TargetOption,
+    console,
+    now,
+    open_context,
+    open_state,
+)
+from finance_pack.services.budget_admin import (
     BudgetChange,
     BudgetChangeResult,
     ScopeChange,
@@ -18,15 +27,6 @@ from finance_pack.budget_admin import (
     remove_budget,
     set_budget,
 )
-from finance_pack.cli.common import (
-    FormatOption,
-    OutputFormat,
-    TargetOption,
-    console,
-    open_context,
-    open_state,
-)
-from finance_pack.clock import SystemClock
 from finance_pack.store.budgets import AnyBudgetEntry, BudgetEntry, entry_name
 
 app = typer.Typer(help="Create, change, list and delete budgets.", no_args_is_help=True)
@@ -116,7 +116,7 @@ def set_cmd(
         _scope_change(provider, account, service, region, tag),
         [] if no_thresholds else threshold,
     )
-    result = set_budget(open_state(context), context.config, change, actor, SystemClock().now())
+    result = set_budget(open_state(context), context.config, change, actor, now())
     console.print(f"[green]{escape(_describe(result))}[/]", highlight=False)
     for warning in result.warnings:
         warnings_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
@@ -177,7 +177,7 @@ def delete_cmd(
     """
     context = open_context(target)
     actor = authorize_cli(context, "budgets:write", acting_as)
-    removed = remove_budget(open_state(context), context.config, name, actor, SystemClock().now())
+    removed = remove_budget(open_state(context), context.config, name, actor, now())
     console.print(
         f"[green]deleted budget {escape(entry_name(removed))}[/] ({removed.source.value})"
     )

@@ -7,21 +7,16 @@ from typing import Annotated
 import typer
 
 from brctl.output import render
-from finance_pack.budget_admin import budgets_in_force
 from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
     TargetOption,
+    now,
     open_context,
     open_state,
 )
-from finance_pack.clock import SystemClock
-from finance_pack.domain.billing_month import BillingMonth
-from finance_pack.domain.budgets import BudgetFailure
 from finance_pack.domain.kpis import KpiReport
-from finance_pack.errors import NotFoundError, UsageError
-from finance_pack.reporting import ReportSettings, cost_queries, kpi_reports
-from finance_pack.store.budgets import BudgetEntry, entry_name
+from finance_pack.services.reporting import ReportSettings, budget_kpis
 
 # Scripts get every field (JSON, CSV); people get the figures they read, one budget a line.
 CSV_COLUMNS = [
@@ -96,30 +91,17 @@ def kpi(
     """
     context = open_context(target)
     config = context.config
-    entries = [
-        e
-        for e in budgets_in_force(open_state(context), config)
-        if not budget or entry_name(e) in budget
-    ]
-    chosen = [e.budget for e in entries if isinstance(e, BudgetEntry)]
-    broken: list[BudgetFailure] = [e.failure() for e in entries if not isinstance(e, BudgetEntry)]
-    missing = sorted(set(budget or []) - {entry_name(e) for e in entries})
-    if missing:
-        raise NotFoundError(
-            f"no budget named {', '.join(missing)}",
-            hint="list them with: brctl finance budget list",
-        )
-    try:
-        billing_month = BillingMonth.parse(month, config.timezone) if month else None
-    except ValueError as exc:
-        raise UsageError(f"--month {month!r}: {exc}") from exc
-    settings = ReportSettings.from_config(config, forecaster)
-    with cost_queries(context.cost_store_url, config.timezone) as queries:
-        reports = kpi_reports(
-            queries, chosen, settings, now=SystemClock().now(), month=billing_month
-        )
     # One budget that cannot be computed is a row with its error; the rest are reported.
-    results = sorted([*reports, *broken], key=lambda r: r.budget)
+    results = budget_kpis(
+        open_state(context),
+        config,
+        context.cost_store_url,
+        now=now(),
+        names=budget,
+        month=month,
+        forecaster=forecaster,
+    )
+    settings = ReportSettings.from_config(config, forecaster)
     rows = [r.to_json_dict() for r in results]
     for row, result in zip(rows, results, strict=True):
         if (

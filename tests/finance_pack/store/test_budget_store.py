@@ -17,9 +17,9 @@ from sqlalchemy import Engine, text
 
 from finance_pack.access.actors import Actor
 from finance_pack.access.audit import read_audit
-from finance_pack.budget_admin import BudgetChange, budgets_in_force, set_budget
 from finance_pack.config import FinanceConfig
 from finance_pack.errors import UsageError
+from finance_pack.services.budget_admin import BudgetChange, budgets_in_force, set_budget
 from finance_pack.store.budgets import BrokenBudgetEntry, BudgetEntry
 from finance_pack.store.engine import make_engine
 from finance_pack.store.migrate import upgrade

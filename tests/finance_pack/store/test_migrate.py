@@ -69,8 +69,8 @@ def test_0004_turns_stored_amounts_into_exact_minor_units(
 
     from sqlalchemy import Numeric, String, column, table
 
-    from finance_pack.budget_admin import budgets_in_force
     from finance_pack.config import FinanceConfig
+    from finance_pack.services.budget_admin import budgets_in_force
     from finance_pack.store.budgets import BrokenBudgetEntry, BudgetEntry
     from finance_pack.store.types import UtcDateTime
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import text
 
 from finance_pack.agents.budgeteer.factory import build_budgeteer
-from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
 from finance_pack.context import load_context
+from finance_pack.domain.budget_snapshot import BudgetSnapshot
 from finance_pack.domain.budgets import BudgetFailure
 from finance_pack.providers.slack import SlackSettings, SlackWebGateway
 from finance_pack.sandbox.seed_spend import write_focus_csv

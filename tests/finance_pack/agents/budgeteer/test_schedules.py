@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import Engine, select
 
 from finance_pack.agents.budgeteer.agent import Budgeteer
-from finance_pack.agents.budgeteer.slo import cadence_slo_reports
-from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
+from finance_pack.domain.budget_snapshot import BudgetSnapshot
 from finance_pack.domain.budgets import BudgetFailure
 from finance_pack.domain.cadence import Schedule
 from finance_pack.providers.slack import RetryPolicy, SlackSettings, SlackWebGateway
 from finance_pack.sandbox.testing import RunningSlackEmulator
+from finance_pack.services.cadence_slo import cadence_slo_reports
 from finance_pack.store.engine import make_engine
 from finance_pack.store.migrate import upgrade
 from finance_pack.store.tables import budgeteer_posts

@@ -8,17 +8,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
+from sqlalchemy import Engine
+
 from finance_pack.config import FinanceConfig
 from finance_pack.costs.queries import CostQueries, Dimension, Metric
 from finance_pack.costs.store import CostStore
 from finance_pack.domain.billing_month import BillingMonth
+from finance_pack.domain.budget_snapshot import BudgetSnapshot
 from finance_pack.domain.budgets import Budget, BudgetFailure
 from finance_pack.domain.daily import local_daily_totals
 from finance_pack.domain.forecasting import HISTORY_DAYS_WANTED
 from finance_pack.domain.kpis import FxRates, KpiReport, compute_kpis
 from finance_pack.domain.movers import Mover, biggest_movers
 from finance_pack.domain.spend import SpendSeries
+from finance_pack.errors import NotFoundError, UsageError
+from finance_pack.services.budget_admin import budgets_in_force
+from finance_pack.store.budgets import BudgetEntry, entry_name
 
 
 @contextmanager
@@ -63,6 +68,52 @@ def default_month(queries: CostQueries, settings: ReportSettings, now: datetime)
     as_of = queries.as_of()
     reference = min(as_of - timedelta(microseconds=1), now) if as_of else now
     return BillingMonth.containing(reference, settings.timezone)
+
+
+def chosen_budgets(
+    engine: Engine, config: FinanceConfig, names: Sequence[str] | None
+) -> tuple[list[Budget], list[BudgetFailure]]:
+    """The budgets in force named in `names` (all when none), and those among them whose stored
+    row is not valid (each reported in its own row); an unknown name is NotFoundError."""
+    entries = [e for e in budgets_in_force(engine, config) if not names or entry_name(e) in names]
+    missing = sorted(set(names or []) - {entry_name(e) for e in entries})
+    if missing:
+        raise NotFoundError(
+            f"no budget named {', '.join(missing)}",
+            hint="list them with: brctl finance budget list",
+        )
+    chosen = [e.budget for e in entries if isinstance(e, BudgetEntry)]
+    return chosen, [e.failure() for e in entries if not isinstance(e, BudgetEntry)]
+
+
+def parse_month(month: str | None, timezone: str) -> BillingMonth | None:
+    """A YYYY-MM month in the billing time zone; None means the month of the newest data."""
+    try:
+        return BillingMonth.parse(month, timezone) if month else None
+    except ValueError as exc:
+        raise UsageError(f"month {month!r}: {exc}") from exc
+
+
+def budget_kpis(
+    engine: Engine,
+    config: FinanceConfig,
+    cost_store_url: str,
+    *,
+    now: datetime,
+    names: Sequence[str] | None = None,
+    month: str | None = None,
+    forecaster: str | None = None,
+) -> list[KpiReport | BudgetFailure]:
+    """The KPI use case (`brctl finance kpi`, `GET /v1/kpis`): one answer for both shells.
+
+    One budget that cannot be read or computed is a BudgetFailure in its row, by name order;
+    the others are reported."""
+    chosen, broken = chosen_budgets(engine, config, names)
+    billing_month = parse_month(month, config.timezone)
+    settings = ReportSettings.from_config(config, forecaster)
+    with cost_queries(cost_store_url, config.timezone) as queries:
+        reports = kpi_reports(queries, chosen, settings, now=now, month=billing_month)
+    return sorted([*reports, *broken], key=lambda r: r.budget)
 
 
 def kpi_reports(

@@ -15,8 +15,8 @@ from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budgets import Budget, BudgetFailure
 from finance_pack.domain.kpis import KpiReport
 from finance_pack.domain.money import Money
-from finance_pack.reporting import ReportSettings, budget_snapshots, kpi_reports
 from finance_pack.sandbox.seed_spend import write_focus_csv
+from finance_pack.services.reporting import ReportSettings, budget_snapshots, kpi_reports
 
 SETTINGS = ReportSettings(timezone="UTC", metric="BilledCost", forecaster="linear", fx_rates={})
 NOW = datetime(2026, 10, 21, tzinfo=UTC)
