@@ -155,7 +155,10 @@ def list_cmd(target: TargetOption = None, fmt: FormatOption = OutputFormat.TABLE
     """
     context = open_context(target)
     entries = budgets_in_force(open_state(context), context.config)
-    render([_row(e) for e in entries], fmt, title="Budgets")
+    rows = [_row(e) for e in entries]
+    if fmt is OutputFormat.TABLE and not any(row["error"] for row in rows):
+        rows = [{k: v for k, v in row.items() if k != "error"} for row in rows]
+    render(rows, fmt, title="Budgets")
     broken = [entry_name(e) for e in entries if not isinstance(e, BudgetEntry)]
     if broken and fmt is OutputFormat.TABLE:
         warnings_console.print(
