@@ -43,12 +43,21 @@ def _insert_poison_row(target: Path) -> None:
     engine.dispose()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db_target(
+    request: pytest.FixtureRequest, installed_target: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    if request.param == "postgres":
+        monkeypatch.setenv("FINANCE_DATABASE_URL", request.getfixturevalue("postgres_url"))
+    return installed_target
+
+
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(cents=st.integers(min_value=1, max_value=10**18 - 1))
 def test_any_amount_in_cents_round_trips_through_the_cli(
-    brctl: Run, installed_target: Path, cents: int
+    brctl: Run, any_db_target: Path, cents: int
 ) -> None:
     amount = f"{Decimal(cents).scaleb(-2):f}"
     code, _, err = brctl(
