@@ -140,13 +140,16 @@ def budget_snapshots(
     now: datetime,
     month: BillingMonth | None = None,
     movers: bool = True,
+    days: bool | None = None,
 ) -> list[BudgetSnapshot | BudgetFailure]:
-    """KPIs plus the month's daily spend and the week's movers, per budget (weekly summary).
+    """KPIs plus the month's daily spend (`days`, default: with movers) and the week's movers,
+    per budget (weekly summary, dashboard).
 
     One budget that cannot be computed (say, its currency has no FX rate) becomes a
     BudgetFailure naming the error; the others are still reported. Errors about the month
     itself (no data yet, a future month) concern every budget and are raised.
     """
+    days = movers if days is None else days
     month = month or default_month(queries, settings, now)
     start = month.start - timedelta(days=HISTORY_DAYS_WANTED)
     scopes = {b.name: b.scope for b in budgets}
@@ -164,6 +167,7 @@ def budget_snapshots(
                 now=now,
                 data_start=data_start,
                 movers=movers,
+                days=days,
             )
         except (ValueError, ArithmeticError) as exc:
             snapshots.append(BudgetFailure(budget.name, str(exc)))
@@ -182,6 +186,7 @@ def _snapshot(
     now: datetime,
     data_start: datetime | None,
     movers: bool,
+    days: bool,
 ) -> BudgetSnapshot:
     report = compute_kpis(
         series,
@@ -192,11 +197,12 @@ def _snapshot(
         forecaster=settings.forecaster,
         fx_rates=settings.fx_rates,
     )
+    month_days = _month_days(series, month, report.as_of, data_start) if days else ()
     if not movers:
-        return BudgetSnapshot(report)
+        return BudgetSnapshot(report, month_days)
     return BudgetSnapshot(
         report,
-        _month_days(series, month, report.as_of, data_start),
+        month_days,
         tuple(_week_movers(queries, budget, report.as_of, settings, "service")),
         tuple(_week_movers(queries, budget, report.as_of, settings, "account")),
     )
