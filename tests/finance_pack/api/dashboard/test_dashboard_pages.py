@@ -171,7 +171,9 @@ def test_forecast_accuracy_shows_the_api_back_test(dashboard: Api) -> None:
     page = dashboard.client.get("/forecasts", params={"months": 1}).text
     for result in api["results"]:
         shown = re.search(
-            rf'data-forecaster="{result["forecaster"]}">.*?data-col="mape_5_25">([^<]+)<', page, re.S
+            rf'data-forecaster="{result["forecaster"]}">.*?data-col="mape_5_25">([^<]+)<',
+            page,
+            re.S,
         )
         assert shown is not None
         expected = "n/a" if result["mape_5_25"] is None else f"{result['mape_5_25']:.1f}%"
