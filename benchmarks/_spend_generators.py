@@ -32,9 +32,7 @@ HISTORY_END = date(2026, 1, 1)  # exclusive: 24 complete months
 
 
 def _days() -> list[date]:
-    return [
-        HISTORY_START + timedelta(days=i) for i in range((HISTORY_END - HISTORY_START).days)
-    ]
+    return [HISTORY_START + timedelta(days=i) for i in range((HISTORY_END - HISTORY_START).days)]
 
 
 def _base(rng: np.random.Generator, days: list[date], weekly: bool) -> FloatArray:

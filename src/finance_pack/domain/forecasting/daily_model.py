@@ -197,14 +197,20 @@ def level_and_slope(
 
 
 def irregular_share(history: DailyArray, cutoff: int, charges: FloatArray) -> float:
-    """Expected spend beyond the robust level, as a share of it (spikes minus credits).
+    """Expected spend beyond the robust level, as a share of it (spikes minus credits)."""
+    above, below = irregular_shares(history, cutoff, charges)
+    return above - below
+
+
+def irregular_shares(history: DailyArray, cutoff: int, charges: FloatArray) -> tuple[float, float]:
+    """Spend above and below the clipping bounds, each as a share of the clipped spend.
 
     Over the last year, in blocks of four weeks (so growth does not pass for spikes): the
     weekday-adjusted spend outside each block's clipping bounds, over the clipped spend.
     """
     blocks = min(IRREGULAR_WINDOW_DAYS, cutoff) // IRREGULAR_BLOCK_DAYS
     if blocks == 0:
-        return 0.0
+        return 0.0, 0.0
     start = cutoff - blocks * IRREGULAR_BLOCK_DAYS
     factors = weekday_factors(history, cutoff)[history.weekdays(start, cutoff)]
     usage = history.values[start:cutoff] - charges[history.days_of_month[start:cutoff]]
@@ -214,8 +220,9 @@ def irregular_share(history: DailyArray, cutoff: int, charges: FloatArray) -> fl
     clipped = np.clip(table, centre - CLIP_SPREADS * spread, centre + CLIP_SPREADS * spread)
     kept = float(clipped.sum())
     if kept <= 0:
-        return 0.0
-    return float((table - clipped).sum()) / kept
+        return 0.0, 0.0
+    outside = table - clipped
+    return float(outside[outside > 0].sum()) / kept, float(-outside[outside < 0].sum()) / kept
 
 
 def _weighted_line(x: FloatArray, y: FloatArray, weights: FloatArray) -> tuple[float, float]:

@@ -5,8 +5,8 @@ history, with an 80 % interval from its own past errors.
   that forecast those months best, and the interval comes from that damping's errors there.
 - With less (a new scope or a new store), it falls back and says so (`Forecast.fallback`): no
   trend (a slope from a few weeks is mostly noise), and an interval from the day-to-day spread
-  seen so far, widened for what so little history cannot show (the level's own uncertainty and
-  drift over the rest of the month).
+  seen so far, widened for what so little history cannot show (the level's own uncertainty,
+  drift over the rest of the month, and for another spike, fee or credit like those seen).
 
 On the 1st, before any day of the month is complete, it forecasts from the earlier months
 alone: the same model and interval, with nothing of the month known yet.
@@ -27,6 +27,8 @@ from finance_pack.domain.forecasting.daily_model import (
     DailyArray,
     MonthSpan,
     irregular_share,
+    irregular_shares,
+    median,
     recurring_charges,
     remaining_parts,
     weekday_factors,
@@ -55,21 +57,26 @@ class SeasonalForecaster:
         month = MonthSpan(history.index(request.first_day), request.days_in_month)
         cutoff = history.index(request.cutoff)
         charges = recurring_charges(history, month)
-        parts = remaining_parts(
-            history, month, cutoff, charges, irregular_share(history, cutoff, charges)
-        )
         month_to_date = request.month_to_date()
         calibration = calibrate(history, request.first_day, request.observed_days)
         if calibration is None:
-            remaining = parts.remaining(0.0)
+            # A month of history cannot tell a spike from a fee that recurs on the same day
+            # next month (already in the month-to-date): extrapolate neither.
+            remaining = remaining_parts(history, month, cutoff, charges, 0.0).remaining(0.0)
             point = float(month_to_date) + remaining
             spread = _short_history_spread(history, cutoff, remaining, month.start + month.days)
-            low, high = point - spread, point + spread
+            # ... but the interval allows for one more of each spike, fee or credit seen so far.
+            above, below = irregular_shares(history, cutoff, charges)
+            low = point - spread - below * abs(remaining)
+            high = point + spread + above * abs(remaining)
             fallback: str | None = (
                 f"short history ({cutoff} days, fewer than two months): no trend, interval "
-                "from the day-to-day spread seen so far, widened for level drift"
+                "from the day-to-day spread seen so far, widened for level drift; spikes "
+                "fees and credits not extrapolated but allowed for"
             )
         else:
+            irregular = irregular_share(history, cutoff, charges)
+            parts = remaining_parts(history, month, cutoff, charges, irregular)
             remaining = parts.remaining(calibration.damping)
             point = float(month_to_date) + remaining
             low, high = calibration.interval(point)
@@ -98,8 +105,10 @@ def _short_history_spread(history: DailyArray, cutoff: int, remaining: float, en
     factors = weekday_factors(history, cutoff)[history.weekdays(start, cutoff)]
     adjusted = history.values[start:cutoff] / np.maximum(factors, 0.05)
     seen = adjusted.size
-    mean = float(adjusted.mean()) if seen else 0.0
-    daily = float(adjusted.std(ddof=1)) / abs(mean) if seen >= 3 and mean != 0 else math.nan
+    centre = median(adjusted) if seen else 0.0
+    # Robust: one fee or spike in a few weeks would otherwise dominate the spread.
+    robust = 1.4826 * median(np.abs(adjusted - centre)) if seen else 0.0
+    daily = robust / abs(centre) if seen >= 3 and centre != 0 else math.nan
     daily = UNKNOWN_DAILY_SPREAD if math.isnan(daily) else daily
     drift = SHORT_HISTORY_DRIFT_PER_MONTH * (days_left / 2) / 30
     relative = math.sqrt(daily**2 / days_left + daily**2 / max(seen, 1) + drift**2)
