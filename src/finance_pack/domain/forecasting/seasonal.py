@@ -40,6 +40,9 @@ HISTORY_DAYS_WANTED = 31 * (CALIBRATION_MONTHS + CHARGE_LOOKBACK_MONTHS + 1)
 Z_80 = 1.2816
 #: Monthly drift of the level that a short history cannot rule out (growth or decline).
 SHORT_HISTORY_DRIFT_PER_MONTH = 0.08
+#: Spikes (up) and credits (down) allowed for, as a share of the remaining spend, when a short
+#: history showed fewer: cloud bills commonly carry a few per cent of each over a year.
+SHORT_HISTORY_UNSEEN_SHARE = 0.03
 #: The day-to-day spread assumed when fewer than a few days were seen.
 UNKNOWN_DAILY_SPREAD = 0.5
 
@@ -66,12 +69,16 @@ class SeasonalForecaster:
             point = float(month_to_date) + remaining
             spread = _short_history_spread(history, cutoff, remaining, month.start + month.days)
             # ... but the interval allows for one more of each spike, fee or credit seen so far.
-            above, below = irregular_shares(history, cutoff, charges)
+            # A few weeks rarely show the spike or credit that a year would: allow for some.
+            above, below = (
+                max(share, SHORT_HISTORY_UNSEEN_SHARE)
+                for share in irregular_shares(history, cutoff, charges)
+            )
             low = point - spread - below * abs(remaining)
             high = point + spread + above * abs(remaining)
             fallback: str | None = (
                 f"short history ({cutoff} days, fewer than two months): no trend, interval "
-                "from the day-to-day spread seen so far, widened for level drift; spikes "
+                "from the day-to-day spread seen so far, widened for level drift; spikes, "
                 "fees and credits not extrapolated but allowed for"
             )
         else:
