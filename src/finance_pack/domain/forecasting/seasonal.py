@@ -15,12 +15,17 @@ alone: the same model and interval, with nothing of the month known yet.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
 
 from finance_pack.domain.forecasting.base import Forecast, ForecastRequest
-from finance_pack.domain.forecasting.calibration import CALIBRATION_MONTHS, calibrate
+from finance_pack.domain.forecasting.calibration import (
+    CALIBRATION_MONTHS,
+    Calibration,
+    calibrate,
+)
 from finance_pack.domain.forecasting.daily_model import (
     CHARGE_LOOKBACK_MONTHS,
     LEVEL_WINDOW_DAYS,
@@ -47,6 +52,14 @@ SHORT_HISTORY_UNSEEN_SHARE = 0.03
 UNKNOWN_DAILY_SPREAD = 0.5
 
 
+@dataclass(frozen=True, slots=True)
+class _Estimate:
+    remaining: float  # expected spend of the days still to come
+    low: float  # the month-end's 80 % interval
+    high: float
+    fallback: str | None = None
+
+
 class SeasonalForecaster:
     name = "seasonal"
 
@@ -57,44 +70,64 @@ class SeasonalForecaster:
         history = DailyArray.from_request(request)
         if history is None:
             return None
-        month = MonthSpan(history.index(request.first_day), request.days_in_month)
-        cutoff = history.index(request.cutoff)
-        charges = recurring_charges(history, month)
         month_to_date = request.month_to_date()
         calibration = calibrate(history, request.first_day, request.observed_days)
-        if calibration is None:
-            # A month of history cannot tell a spike from a fee that recurs on the same day
-            # next month (already in the month-to-date): extrapolate neither.
-            remaining = remaining_parts(history, month, cutoff, charges, 0.0).remaining(0.0)
-            point = float(month_to_date) + remaining
-            spread = _short_history_spread(history, cutoff, remaining, month.start + month.days)
-            # ... but the interval allows for one more of each spike, fee or credit seen so far.
-            # A few weeks rarely show the spike or credit that a year would: allow for some.
-            above, below = (
-                max(share, SHORT_HISTORY_UNSEEN_SHARE)
-                for share in irregular_shares(history, cutoff, charges)
-            )
-            low = point - spread - below * abs(remaining)
-            high = point + spread + above * abs(remaining)
-            fallback: str | None = (
-                f"short history ({cutoff} days, fewer than two months): no trend, interval "
-                "from the day-to-day spread seen so far, widened for level drift; spikes, "
-                "fees and credits not extrapolated but allowed for"
-            )
-        else:
-            irregular = irregular_share(history, cutoff, charges)
-            parts = remaining_parts(history, month, cutoff, charges, irregular)
-            remaining = parts.remaining(calibration.damping)
-            point = float(month_to_date) + remaining
-            low, high = calibration.interval(point)
-            fallback = None
-        return Forecast(
-            request.rounded(month_to_date + Decimal(repr(remaining))),
-            request.rounded(Decimal(repr(low))),
-            request.rounded(Decimal(repr(high))),
-            self.name,
-            fallback,
+        month = MonthSpan(history.index(request.first_day), request.days_in_month)
+        estimate = (
+            _short_history_estimate(history, month, request, float(month_to_date))
+            if calibration is None
+            else _calibrated_estimate(history, month, request, float(month_to_date), calibration)
         )
+        return Forecast(
+            request.rounded(month_to_date + Decimal(repr(estimate.remaining))),
+            request.rounded(Decimal(repr(estimate.low))),
+            request.rounded(Decimal(repr(estimate.high))),
+            self.name,
+            estimate.fallback,
+        )
+
+
+def _calibrated_estimate(
+    history: DailyArray,
+    month: MonthSpan,
+    request: ForecastRequest,
+    month_to_date: float,
+    calibration: Calibration,
+) -> _Estimate:
+    cutoff = history.index(request.cutoff)
+    charges = recurring_charges(history, month)
+    irregular = irregular_share(history, cutoff, charges)
+    remaining = remaining_parts(history, month, cutoff, charges, irregular).remaining(
+        calibration.damping
+    )
+    low, high = calibration.interval(month_to_date + remaining)
+    return _Estimate(remaining, low, high)
+
+
+def _short_history_estimate(
+    history: DailyArray, month: MonthSpan, request: ForecastRequest, month_to_date: float
+) -> _Estimate:
+    cutoff = history.index(request.cutoff)
+    charges = recurring_charges(history, month)
+    # A month of history cannot tell a spike from a fee that recurs on the same day next
+    # month (already in the month-to-date): extrapolate neither...
+    remaining = remaining_parts(history, month, cutoff, charges, 0.0).remaining(0.0)
+    point = month_to_date + remaining
+    spread = _short_history_spread(history, cutoff, remaining, month.start + month.days)
+    # ... but allow for one more of each spike, fee or credit seen so far, and, since a few
+    # weeks rarely show the spike or credit that a year would, for some in any case.
+    above, below = (
+        max(share, SHORT_HISTORY_UNSEEN_SHARE)
+        for share in irregular_shares(history, cutoff, charges)
+    )
+    return _Estimate(
+        remaining,
+        point - spread - below * abs(remaining),
+        point + spread + above * abs(remaining),
+        f"short history ({cutoff} days, fewer than two months): no trend, interval from the "
+        "day-to-day spread seen so far, widened for level drift; spikes, fees and credits "
+        "not extrapolated but allowed for",
+    )
 
 
 def _short_history_spread(history: DailyArray, cutoff: int, remaining: float, end: int) -> float:
