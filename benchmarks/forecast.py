@@ -102,13 +102,15 @@ def _last_months(daily: dict[date, Decimal], months: int) -> list[date]:
 def _score_scope(
     scope: int, daily: dict[date, Decimal], months: int, with_competitors: bool, seed: int
 ) -> tuple[list[Cell], dict[str, float]]:
-    days = sorted(daily)
-    values = np.array([float(daily[day]) for day in days])
+    days = [min(daily) + timedelta(days=i) for i in range((max(daily) - min(daily)).days + 1)]
+    values = np.array([float(daily.get(day, 0)) for day in days])  # a day without rows is 0
     cells: list[Cell] = []
     seconds: dict[str, float] = defaultdict(float)
     for month_index, first in enumerate(_last_months(daily, months)):
         month = _Month(first, (scope, month_index), (first - days[0]).days)
         actual = float(values[month.start : month.start + month.length].sum())
+        if actual == 0:
+            continue  # a percentage error of a zero month means nothing
         # The forecasters see only the days before each cutoff (a tested promise of ours).
         short_from = first - timedelta(days=SHORT_HISTORY_DAYS)
         short = {day: amount for day, amount in daily.items() if day >= short_from}
@@ -259,7 +261,11 @@ def main() -> None:
             [args.months] * count,
             [args.seed] * count,
         )
-        rows = [row for generator_rows in runs for row in generator_rows]
+        rows = []
+        for generator, generator_rows in zip(args.generators, runs, strict=True):
+            rows += generator_rows
+            done = time.perf_counter() - started
+            print(f"{generator}: done after {done:.0f} s", file=sys.stderr, flush=True)
     title = (
         f"Month-end forecasts, days 5-25: {args.scopes} scopes ({args.ours_scopes} for "
         f"{DEFAULT_FORECASTER}*) x {args.months} months per generator, seed {args.seed}, "
