@@ -12,7 +12,7 @@ from finance_pack.config import FinanceConfig
 from finance_pack.domain.backtest import BacktestResult, backtest
 from finance_pack.domain.billing_month import billing_zone
 from finance_pack.domain.daily import local_daily_totals
-from finance_pack.domain.forecasting.seasonal import CALIBRATION_MONTHS
+from finance_pack.domain.forecasting.calibration import CALIBRATION_MONTHS
 from finance_pack.errors import UsageError
 from finance_pack.services.reporting import chosen_budgets, cost_queries
 
