@@ -1,7 +1,7 @@
 """The Cost Watcher: streamed points, series baselines, incidents, deliveries, silences.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 from finance_pack.store.types import UtcDateTime
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
