@@ -214,7 +214,8 @@ class WatcherConfig(_Section):
     dimensions: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]] = Field(
         default=[], description="Dimensions beyond provider, account, service and region"
     )
-    max_batch_points: Annotated[int, Field(ge=1, le=100_000)] = 10_000
+    # About 230 bytes a point: 1,000 fit in api.max_body_bytes (256 KiB); raise both together.
+    max_batch_points: Annotated[int, Field(ge=1, le=100_000)] = 1_000
     webhook_url: str | None = Field(
         default=None,
         description="Also send alerts here (signed with FINANCE_WATCHER_WEBHOOK_SECRET)",

@@ -9,6 +9,8 @@ from typing import Any
 from finance_pack_api_support import CATALYST, STEWARD, Api
 from sqlalchemy import func, select
 
+from finance_pack.agents.cost_watcher.settings import WatcherSettings
+from finance_pack.agents.cost_watcher.watcher import CostWatcher
 from finance_pack.store.watcher_tables import watcher_points
 
 START = datetime(2026, 11, 2, tzinfo=UTC)
@@ -79,10 +81,13 @@ def test_malformed_json_is_a_400(api: Api) -> None:
 
 
 def test_an_oversized_batch_is_a_413_and_nothing_is_kept(api: Api) -> None:
-    too_many = [point(h) for h in range(10_001)]
+    api.app.state.cost_watcher = CostWatcher(api.engine, WatcherSettings(max_batch=5))
+    too_many = [point(h) for h in range(6)]
     response = api.client.post("/v1/costs/stream", json=too_many, headers=headers(api))
     assert response.status_code == 413
-    assert "10000" in response.json()["detail"]
+    assert "6 points in one batch; the limit is 5" in response.json()["detail"]
+    huge = [point(h) for h in range(5_000)]  # over api.max_body_bytes: refused unread
+    assert api.client.post("/v1/costs/stream", json=huge, headers=headers(api)).status_code == 413
     assert stored(api) == 0
 
 

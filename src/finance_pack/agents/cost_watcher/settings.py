@@ -21,7 +21,7 @@ class WatcherSettings:
     default: DetectorSettings = field(default_factory=DetectorSettings)
     scoped: Sequence[ScopedSettings] = ()
     extra_dimensions: Sequence[str] = ()
-    max_batch: int = 10_000
+    max_batch: int = 1_000
     alerts_channel: str = "#finance-alerts"
     dashboard_url: str | None = None
     webhook_url: str | None = None
