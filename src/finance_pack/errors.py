@@ -5,6 +5,7 @@ from __future__ import annotations
 from brctl.errors import CommandError, UsageError, ValidationError
 
 __all__ = [
+    "ConflictError",
     "FinanceError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -37,3 +38,9 @@ class UnavailableError(CommandError):
     """A dependency (database, provider) cannot be reached."""
 
     exit_code = 4
+
+
+class ConflictError(CommandError):
+    """The request contradicts an earlier one (an idempotency key reused with other data)."""
+
+    exit_code = 2

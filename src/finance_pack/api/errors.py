@@ -7,12 +7,19 @@ from fastapi.responses import JSONResponse
 
 from brctl.errors import CommandError, UsageError
 from finance_pack.domain.money import CurrencyMismatchError
-from finance_pack.errors import NotFoundError, PermissionDeniedError, UnavailableError
+from finance_pack.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnavailableError,
+)
 
 
 def _status(exc: Exception) -> int:
     if isinstance(exc, NotFoundError):
         return 404
+    if isinstance(exc, ConflictError):
+        return 409
     if isinstance(exc, PermissionDeniedError):
         return 403
     if isinstance(exc, UnavailableError):

@@ -22,8 +22,9 @@ from enum import StrEnum
 from finance_pack.domain.currencies import ISO_4217_CODES
 
 # Stripe's supported currencies that are also active ISO 4217 codes (stripe.com/docs/currencies).
-STRIPE_CURRENCIES: frozenset[str] = frozenset(
-    """
+STRIPE_CURRENCIES: frozenset[str] = (
+    frozenset(
+        """
     USD AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BWP
     BYN BZD CAD CDF CHF CLP CNY COP CRC CVE CZK DJF DKK DOP DZD EGP ETB EUR FJD FKP GBP GEL GIP
     GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR ISK JMD JOD JPY KES KGS KHR KMF KRW KWD KYD KZT
@@ -31,7 +32,9 @@ STRIPE_CURRENCIES: frozenset[str] = frozenset(
     NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SEK SGD SHP SLE SOS SRD
     SZL THB TJS TND TOP TRY TTD TWD TZS UAH UGX UYU UZS VND VUV WST XAF XCD XOF XPF YER ZAR ZMW
     """.split()
-) & ISO_4217_CODES
+    )
+    & ISO_4217_CODES
+)
 
 # Stripe's own exponent rules, which differ from ISO 4217 in places (MGA is zero-decimal here).
 STRIPE_ZERO_DECIMAL = frozenset(

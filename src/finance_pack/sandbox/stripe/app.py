@@ -57,7 +57,13 @@ def _page(rows: list[dict[str, Any]], query: dict[str, str], url: str) -> dict[s
 
 
 def _search_result(rows: list[dict[str, Any]], url: str) -> dict[str, Any]:
-    return {"object": "search_result", "data": rows, "has_more": False, "next_page": None, "url": url}
+    return {
+        "object": "search_result",
+        "data": rows,
+        "has_more": False,
+        "next_page": None,
+        "url": url,
+    }
 
 
 def _filters(query: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:

@@ -282,8 +282,9 @@ class StripeEmulator:
             invoice = self._invoice(invoice_id, "open", "send")
             if invoice["collection_method"] != "send_invoice":
                 raise StripeApiError(
-                    400, "You can only manually send an invoice if its collection method is "
-                    "'send_invoice'."
+                    400,
+                    "You can only manually send an invoice if its collection method is "
+                    "'send_invoice'.",
                 )
             self._emit("invoice.sent", invoice, ctx)
             return copy.deepcopy(invoice)
@@ -339,7 +340,9 @@ class StripeEmulator:
         url = _required(params, "url")
         events = params.get("enabled_events")
         if not isinstance(events, list) or not events:
-            raise StripeApiError(400, "Missing required param: enabled_events.", param="enabled_events")
+            raise StripeApiError(
+                400, "Missing required param: enabled_events.", param="enabled_events"
+            )
         secret = "whsec_" + secrets.token_hex(16)
         with self._lock:
             obj = objects.webhook_endpoint(
@@ -398,13 +401,16 @@ def _required(params: dict[str, Any], name: str) -> str:
 def _positive_int(params: dict[str, Any], name: str) -> int:
     text = _required(params, name)
     if not text.isdigit() or int(text) <= 0:
-        raise StripeApiError(400, f"Invalid integer: {text}", code="parameter_invalid_integer", param=name)
+        raise StripeApiError(
+            400, f"Invalid integer: {text}", code="parameter_invalid_integer", param=name
+        )
     return int(text)
 
 
 def _non_negative_int(params: dict[str, Any], name: str, default: int) -> int:
     text = str(params.get(name, default))
     if not text.isdigit():
-        raise StripeApiError(400, f"Invalid integer: {text}", code="parameter_invalid_integer", param=name)
+        raise StripeApiError(
+            400, f"Invalid integer: {text}", code="parameter_invalid_integer", param=name
+        )
     return int(text)
-

@@ -25,7 +25,8 @@ def decode_form(body: str) -> dict[str, Any]:
         head, _, rest = key.partition("[")
         path = [head, *_KEY_PART.findall("[" + rest)] if rest else [head]
         _assign(result, path, value)
-    return _lists(result)
+    decoded: dict[str, Any] = _lists(result)
+    return decoded
 
 
 def _assign(target: dict[str, Any], path: list[str], value: str) -> None:

@@ -119,9 +119,7 @@ class WebhookDispatcher:
         with self._lock:
             self._seq += 1
             backoff = self.backoff_seconds * 2 ** (item.attempt - 1)
-            retry = _Delivery(
-                self._clock() + backoff, self._seq, item.url, item.secret, item.event
-            )
+            retry = _Delivery(self._clock() + backoff, self._seq, item.url, item.secret, item.event)
             retry.attempt = item.attempt + 1
             self._queue.put(retry)
 
