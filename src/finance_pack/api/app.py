@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from finance_pack import __version__
-from finance_pack.api import access, budgets, slo
+from finance_pack.api import access, budgets, customers, invoices, slo, webhooks
 from finance_pack.api.auth import install_auth
 from finance_pack.api.errors import install_error_handlers
 from finance_pack.api.metrics import ApiMetrics
@@ -49,6 +49,9 @@ def create_app(context: PackContext, engine: Engine) -> FastAPI:
     app.include_router(access.router)
     app.include_router(budgets.router)
     app.include_router(slo.router)
+    app.include_router(invoices.router)
+    app.include_router(customers.router)
+    app.include_router(webhooks.router)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
     def healthz() -> dict[str, str]:

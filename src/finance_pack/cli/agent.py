@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from finance_pack.agents.budgeteer.factory import build_budgeteer
+from finance_pack.agents.invoice_bot.factory import build_invoice_bot
 from finance_pack.agents.runtime import AgentLoop, stop_on_signals
 from finance_pack.cli.common import (
     TargetOption,
@@ -23,6 +24,7 @@ app = typer.Typer(help="Run the pack's agents.", no_args_is_help=True)
 
 class AgentName(StrEnum):
     BUDGETEER = "budgeteer"
+    INVOICE_BOT = "invoice-bot"
 
 
 @app.command("run")
@@ -35,16 +37,21 @@ def run(
 ) -> None:
     """Run one agent until SIGTERM or Ctrl-C; several replicas need FINANCE_DATABASE_URL.
 
-    Example: brctl finance agent run budgeteer --target=/srv/blackroad
+    Example: brctl finance agent run invoice-bot --target=/srv/blackroad
     """
     configure_logging()
     context = open_context(target)
-    budgeteer = build_budgeteer(context, open_state(context))
+    engine = open_state(context)
+    agent = (
+        build_invoice_bot(context, engine)
+        if name is AgentName.INVOICE_BOT
+        else build_budgeteer(context, engine)
+    )
     if once:
-        next_due = budgeteer.tick(SystemClock().now())
+        next_due = agent.tick(SystemClock().now())
         console.print(f"{name.value}: due work done; next due {next_due:%Y-%m-%d %H:%M} UTC")
         return
-    loop = AgentLoop(name.value, budgeteer.tick)
-    console.print(f"{name.value} running as {budgeteer.replica}; SIGTERM stops it")
+    loop = AgentLoop(name.value, agent.tick)
+    console.print(f"{name.value} running as {agent.replica}; SIGTERM stops it")
     with stop_on_signals(loop.stop):
         loop.run()

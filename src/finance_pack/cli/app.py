@@ -9,11 +9,13 @@ from finance_pack.cli import (
     audit,
     budget,
     budgeteer,
+    customer,
     db,
     demo,
     doctor,
     forecast,
     ingest,
+    invoice,
     kpi,
     sandbox,
     slo,
@@ -42,4 +44,6 @@ def build_app() -> typer.Typer:
     app.add_typer(db.app, name="db")
     app.add_typer(token.app, name="token")
     app.add_typer(sandbox.app, name="sandbox")
+    app.add_typer(invoice.app, name="invoice")
+    app.add_typer(customer.app, name="customer")
     return app

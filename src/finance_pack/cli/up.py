@@ -10,6 +10,7 @@ import typer
 from sqlalchemy import Engine
 
 from finance_pack.agents.budgeteer.factory import build_budgeteer
+from finance_pack.agents.invoice_bot.factory import build_invoice_bot
 from finance_pack.agents.runtime import AgentLoop
 from finance_pack.api.app import create_app
 from finance_pack.api.server import serve
@@ -21,6 +22,7 @@ from finance_pack.cli.common import (
 )
 from finance_pack.context import PackContext
 from finance_pack.providers.slack.settings import TOKEN_ENV, TOKEN_FILE_ENV
+from finance_pack.providers.stripe.settings import API_KEY_ENV as STRIPE_KEY_ENV
 from finance_pack.secrets import secret_source
 
 log = logging.getLogger(__name__)
@@ -33,10 +35,17 @@ def _start_agents(context: PackContext, engine: Engine) -> list[tuple[AgentLoop,
     ):
         console.print(f"[yellow]budgeteer not started: set {TOKEN_ENV} or {TOKEN_FILE_ENV}[/]")
         return []
-    loop = AgentLoop("budgeteer", build_budgeteer(context, engine).tick)
-    thread = threading.Thread(target=loop.run, name="agent-budgeteer", daemon=True)
-    thread.start()
-    return [(loop, thread)]
+    loops = [AgentLoop("budgeteer", build_budgeteer(context, engine).tick)]
+    if secret_source(STRIPE_KEY_ENV) is None:
+        console.print(f"[yellow]invoice-bot not started: set {STRIPE_KEY_ENV}[/]")
+    else:
+        loops.append(AgentLoop("invoice-bot", build_invoice_bot(context, engine).tick))
+    running = []
+    for loop in loops:
+        thread = threading.Thread(target=loop.run, name=f"agent-{loop.name}", daemon=True)
+        thread.start()
+        running.append((loop, thread))
+    return running
 
 
 def up(

@@ -23,7 +23,6 @@ from finance_pack.domain.invoices import (
     WebhookFact,
     parse_invoice_amount,
     reached,
-    settle_delivery,
     stripe_currency,
 )
 from finance_pack.errors import ConflictError, NotFoundError, UsageError
@@ -289,27 +288,10 @@ def _apply(
         return  # invoice.finalized changes nothing we track; a known fact stays as first seen
     at = datetime.fromtimestamp(int(event.get("created") or now.timestamp()), UTC)
     values: dict[str, Any] = {column: min(at, now)}
-    if fact is WebhookFact.SENT:
-        values.update(_settled(record, now, sent_at=values[column]))
     change_invoice(connection, record, values, actor=BOT, now=now, detail=detail)
 
 
-def _settled(record: InvoiceRecord, now: datetime, *, sent_at: datetime) -> dict[str, Any]:
-    """The move to `delivered` when both confirmations are in (DESIGN §3's delivery)."""
-    facts = record.facts
-    settled = settle_delivery(
-        record.stage_enum,
-        type(facts)(sent_at, facts.paid_at, facts.payment_failed_at, facts.voided_at),
-    )
-    if settled is Stage.DELIVERED and record.stage_enum is not Stage.DELIVERED:
-        return {"stage": settled.value, "delivered_at": now}
-    return {}
-
-
-def delivery_on_post(record: InvoiceRecord, now: datetime) -> dict[str, Any]:
-    """Values for an invoice whose Slack post is recorded: `posted`, or `delivered` at once
-    when Stripe's `invoice.sent` came first."""
-    values: dict[str, Any] = {"stage": Stage.POSTED.value, "posted_at": now}
-    if record.sent_confirmed_at is not None:
-        values.update(stage=Stage.DELIVERED.value, delivered_at=now)
-    return values
+def delivery_on_post(now: datetime) -> dict[str, Any]:
+    """Values for an invoice whose Slack post is recorded; `change_invoice` makes it
+    `delivered` at once when Stripe's `invoice.sent` came first."""
+    return {"stage": Stage.POSTED.value, "posted_at": now}

@@ -8,7 +8,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
-from finance_pack.domain.invoices import WORKING_STAGES, Facts, Stage, Status, status_of
+from finance_pack.domain.invoices import (
+    WORKING_STAGES,
+    Facts,
+    Stage,
+    Status,
+    settle_delivery,
+    status_of,
+)
 from finance_pack.store.tables import invoice_history, invoices, stripe_events
 
 
@@ -161,26 +168,36 @@ def change_invoice(
     now: datetime,
     detail: str | None = None,
 ) -> InvoiceRecord:
-    """Apply `values`, recompute `status`, and append a history row when the status changes."""
-    merged = {**asdict(current), **values}
+    """Apply `values` to the row as it is now (not as `current` was read: a webhook may have
+    changed it meanwhile), settle delivery, recompute `status`, and append a history row when
+    the status changes. The first statement takes the row's write lock (SQLite and PostgreSQL),
+    so concurrent changes serialise instead of overwriting each other."""
+    connection.execute(update(invoices).where(invoices.c.id == current.id).values(updated_at=now))
+    row = connection.execute(select(invoices).where(invoices.c.id == current.id)).one()
+    fresh = _record(row)
+    merged = {**asdict(fresh), **values}
     facts = Facts(
         merged["sent_confirmed_at"],
         merged["paid_at"],
         merged["payment_failed_at"],
         merged["voided_at"],
     )
-    status: Status = status_of(Stage(merged["stage"]), facts)
+    stage = settle_delivery(Stage(merged["stage"]), facts)
+    if stage is Stage.DELIVERED and merged["delivered_at"] is None:
+        merged.update(stage=stage.value, delivered_at=now)
+    status: Status = status_of(stage, facts)
     merged["status"] = status.value
     merged["updated_at"] = now
-    changed = {k: v for k, v in merged.items() if getattr(current, k) != v}
-    connection.execute(update(invoices).where(invoices.c.id == current.id).values(**changed))
-    if status.value != current.status or detail is not None:
+    changed = {k: v for k, v in merged.items() if getattr(fresh, k) != v}
+    if changed:
+        connection.execute(update(invoices).where(invoices.c.id == fresh.id).values(**changed))
+    if status.value != fresh.status or detail is not None:
         connection.execute(
             invoice_history.insert().values(
-                invoice_id=current.id,
+                invoice_id=fresh.id,
                 at=now,
                 actor=actor,
-                from_status=current.status,
+                from_status=fresh.status,
                 to_status=status.value,
                 detail=detail,
             )

@@ -69,7 +69,8 @@ class InvoiceBot:
     poll: timedelta = timedelta(milliseconds=200)
     workers: int = 8
     reconciler: Reconciler | None = None
-    # Test hook: called after each stored step with the invoice id and the stage reached.
+    # Failpoint hook (crash tests): called with the invoice id and "called:<step>" once a
+    # step's outside call succeeded, and "stored:<step>" once its result is stored.
     after_step: Callable[[str, str], None] | None = None
     _pool: ThreadPoolExecutor | None = field(default=None, init=False)
 
@@ -120,6 +121,7 @@ class InvoiceBot:
         record, customer = self._load(invoice_id)
         while record.stage_enum in WORKING_STAGES and record.stage_enum is not Stage.SENT:
             values = steps.run(record, customer)
+            self._hook(record.id, f"called:{values['stage']}")
             if record.stage_enum is Stage.REQUESTED and not customer.stripe_customer_id:
                 with self.engine.begin() as connection:
                     set_stripe_customer_id(connection, customer.id, values["stripe_customer_id"])
@@ -146,12 +148,17 @@ class InvoiceBot:
             raise LookupError(f"invoice {invoice_id} or its customer vanished")
         return record, customer
 
-    def _store(self, record: InvoiceRecord, values: dict[str, Any]) -> InvoiceRecord:
+    def _store(
+        self, record: InvoiceRecord, values: dict[str, Any], step: str | None = None
+    ) -> InvoiceRecord:
         with self.engine.begin() as connection:
             stored = change_invoice(connection, record, values, actor=BOT, now=self.clock.now())
-        if self.after_step is not None:
-            self.after_step(record.id, stored.stage)
+        self._hook(record.id, f"stored:{step or stored.stage}")
         return stored
+
+    def _hook(self, invoice_id: str, point: str) -> None:
+        if self.after_step is not None:
+            self.after_step(invoice_id, point)
 
     def _post(self, record: InvoiceRecord, customer: CustomerRecord, claim: Claim) -> PostedMessage:
         """The invoice message (found again if an earlier attempt posted it), then the PDF in
@@ -166,8 +173,9 @@ class InvoiceBot:
             if posted is None:
                 text, blocks = invoice_message(record, customer)
                 posted = self._post_with_fallback(channel, text, blocks, metadata)
+                self._hook(record.id, "called:slack_message")
             record = self._store(
-                record, {"slack_channel": posted.channel_id, "slack_ts": posted.ts}
+                record, {"slack_channel": posted.channel_id, "slack_ts": posted.ts}, "slack_message"
             )
         assert record.slack_channel is not None and record.slack_ts is not None
         pdf = self.stripe.download_pdf(str(record.invoice_pdf_url))
@@ -178,7 +186,8 @@ class InvoiceBot:
             title=f"Invoice {record.number or record.id}",
             thread_ts=record.slack_ts,
         )
-        self._store(record, delivery_on_post(record, self.clock.now()))
+        self._hook(record.id, "called:slack_pdf")
+        self._store(record, delivery_on_post(self.clock.now()))
         return PostedMessage(record.slack_channel, record.slack_ts)
 
     def _post_with_fallback(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import Engine
@@ -12,6 +16,24 @@ from finance_pack.agents.invoice_bot.reconciler import Reconciler
 from finance_pack.context import PackContext
 from finance_pack.providers.slack import SlackGateway, SlackSettings, SlackWebGateway
 from finance_pack.providers.stripe import StripeClientGateway, StripeGateway, StripeSettings
+
+log = logging.getLogger(__name__)
+
+# A failpoint for the crash tests: the process kills itself (SIGKILL, no cleanup) at the named
+# point, e.g. "called:invoice_created" or "stored:finalized". Never set in production.
+CRASH_AFTER_ENV = "FINANCE_INVOICE_BOT_CRASH_AFTER"
+
+
+def crash_failpoint(point: str | None) -> Callable[[str, str], None] | None:
+    if not point:
+        return None
+
+    def crash(invoice_id: str, reached: str) -> None:
+        if reached == point:
+            log.warning("failpoint %s reached on %s: SIGKILL", point, invoice_id)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return crash
 
 
 def build_invoice_bot(
@@ -35,4 +57,5 @@ def build_invoice_bot(
         fallback_channel=config.slack.invoices_channel,
         replica=replica,
         reconciler=Reconciler(engine, stripe_gateway, replica, interval=grace),
+        after_step=crash_failpoint(os.environ.get(CRASH_AFTER_ENV)),
     )

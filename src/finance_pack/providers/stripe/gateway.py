@@ -59,7 +59,8 @@ class StripeInvoice:
     metadata: Mapping[str, str]
 
     @classmethod
-    def of(cls, obj: Any) -> StripeInvoice:
+    def of(cls, resource: Any) -> StripeInvoice:
+        obj = resource.to_dict() if hasattr(resource, "to_dict") else dict(resource)
         return cls(
             id=str(obj["id"]),
             status=str(obj["status"]),

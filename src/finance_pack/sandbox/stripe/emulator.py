@@ -336,7 +336,7 @@ class StripeEmulator:
 
     # --- webhook endpoints -----------------------------------------------------------------
 
-    def create_endpoint(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+    def create_endpoint(self, params: dict[str, Any], ctx: RequestContext | None) -> dict[str, Any]:
         url = _required(params, "url")
         events = params.get("enabled_events")
         if not isinstance(events, list) or not events:
