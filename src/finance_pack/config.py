@@ -124,7 +124,11 @@ class StripeConfig(_Section):
         description="Largest amount one invoice may ask for, per currency (major units); "
         "other currencies are capped only by Stripe's own limit",
     )
-    webhook_grace_seconds: Annotated[int, Field(ge=10, le=86400)] = Field(
+    worker_lease_seconds: Annotated[int, Field(ge=1, le=3600)] = Field(
+        default=120,
+        description="How long a worker holds an invoice before another may take it over",
+    )
+    webhook_grace_seconds: Annotated[int, Field(ge=1, le=86400)] = Field(
         default=120,
         description="How long to wait for a webhook before asking Stripe for the truth",
     )

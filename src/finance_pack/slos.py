@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from finance_pack.agents.budgeteer.factory import schedule_for
 from finance_pack.agents.budgeteer.slo import cadence_slo_reports
+from finance_pack.agents.invoice_bot.slo import invoice_slo_report
 from finance_pack.context import PackContext
 from finance_pack.domain.slo import SloReport
 
@@ -17,6 +18,13 @@ def _objective(context: PackContext, slo: str) -> Decimal:
     for agent in context.manifest.agents:
         if agent.slo.name == slo:
             return Decimal(str(agent.slo.objective))
+    raise KeyError(slo)
+
+
+def _threshold(context: PackContext, slo: str) -> Decimal:
+    for agent in context.manifest.agents:
+        if agent.slo.name == slo and agent.slo.threshold_seconds is not None:
+            return Decimal(str(agent.slo.threshold_seconds))
     raise KeyError(slo)
 
 
@@ -29,10 +37,16 @@ def slo_reports(context: PackContext, engine: Engine, now: datetime) -> list[Slo
         _objective(context, "budgeteer_weekly_cadence"),
         now,
     )
-    # The Invoice Bot and the Cost Watcher are not part of this release; their SLOs are
-    # declared in pack.yaml and report zero events until those agents record deliveries.
+    invoices = invoice_slo_report(
+        engine,
+        _objective(context, "invoice_delivery"),
+        _threshold(context, "invoice_delivery"),
+        now,
+    )
+    # The Cost Watcher is not part of this release; its SLO is declared in pack.yaml and
+    # reports zero events until that agent records deliveries.
     later = [
         SloReport(name, _objective(context, name), "30d", events=0, good=0)
-        for name in ("invoice_delivery", "anomaly_alert_latency")
+        for name in ("anomaly_alert_latency",)
     ]
-    return [*cadence, *later]
+    return [*cadence, invoices, *later]

@@ -56,6 +56,7 @@ def build_invoice_bot(
         slack=slack_gateway,
         fallback_channel=config.slack.invoices_channel,
         replica=replica,
+        lease=timedelta(seconds=config.stripe.worker_lease_seconds),
         reconciler=Reconciler(engine, stripe_gateway, replica, interval=grace),
         after_step=crash_failpoint(os.environ.get(CRASH_AFTER_ENV)),
     )

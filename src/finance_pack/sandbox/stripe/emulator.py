@@ -174,7 +174,7 @@ class StripeEmulator:
         table = self.customers if kind == "customer" else self.invoices
         with self._lock:
             found = [copy.deepcopy(o) for o in table.values() if matches(o, clauses)]
-        return sorted(found, key=lambda o: o["created"], reverse=True)
+        return list(reversed(found))
 
     # --- invoice items ---------------------------------------------------------------------
 
@@ -363,7 +363,7 @@ class StripeEmulator:
             if kind == "webhook_endpoint":
                 for row in rows:
                     row.pop("secret", None)  # Stripe shows the secret only at creation
-        return sorted(rows, key=lambda o: o["created"], reverse=True)
+        return list(reversed(rows))  # newest first: objects are kept in creation order
 
     def list_events(self, filters: dict[str, str], created_gte: int | None) -> list[dict[str, Any]]:
         with self._lock:

@@ -116,12 +116,24 @@ def invoice_sandbox(target: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[I
         monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", secret)
         now = datetime.now(UTC)
         add_customer(
-            engine, CATALYST, customer_id="acme", name="Acme Corp", email="ap@acme.test",
-            slack_channel="#acme-billing", currency="USD", now=now,
+            engine,
+            CATALYST,
+            customer_id="acme",
+            name="Acme Corp",
+            email="ap@acme.test",
+            slack_channel="#acme-billing",
+            currency="USD",
+            now=now,
         )
         add_customer(
-            engine, CATALYST, customer_id="nochan", name="No Channel Ltd", email=None,
-            slack_channel=None, currency="EUR", now=now,
+            engine,
+            CATALYST,
+            customer_id="nochan",
+            name="No Channel Ltd",
+            email=None,
+            slack_channel=None,
+            currency="EUR",
+            now=now,
         )
         yield InvoiceSandbox(context, engine, stripe_emu, slack, api, secret)
         engine.dispose()
