@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ def verify_event(
         raise BadSignatureError("no Stripe-Signature header")
     if not secrets:
         raise BadSignatureError("no webhook signing secret is configured (STRIPE_WEBHOOK_SECRET)")
+    _check_not_future(header, tolerance)
     last: Exception | None = None
     for secret in secrets:
         try:
@@ -42,3 +44,15 @@ def verify_event(
         return event
     message = getattr(last, "user_message", None) or str(last)
     raise BadSignatureError(f"signature verification failed: {message}")
+
+
+def _check_not_future(header: str, tolerance: int) -> None:
+    """The library rejects old timestamps only; one far in the future is refused here too, so
+    a signed payload cannot be kept for replay beyond the tolerance either way."""
+    stamps = [part[2:] for part in header.split(",") if part.strip().startswith("t=")]
+    try:
+        signed_at = int(stamps[0])
+    except (IndexError, ValueError):
+        raise BadSignatureError("Stripe-Signature has no timestamp") from None
+    if signed_at > time.time() + tolerance:
+        raise BadSignatureError("signature timestamp is in the future beyond the tolerance")
