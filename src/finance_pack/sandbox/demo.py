@@ -24,6 +24,8 @@ from rich.rule import Rule
 
 from brctl.cli import main as brctl_main
 from finance_pack.sandbox.demo_api import show_api
+from finance_pack.sandbox.demo_invoices import ENVIRONMENT as INVOICE_ENVIRONMENT
+from finance_pack.sandbox.demo_invoices import invoice_tour, start_stripe, wait_for_delivery
 from finance_pack.sandbox.seed_spend import write_focus_csv
 from finance_pack.sandbox.testing import RunningSlackEmulator, running_slack_emulator
 
@@ -144,14 +146,30 @@ def post_summary(session: DemoSession) -> None:
         session.console.print(f"  #{message['channel_name']}: {what}", markup=False)
 
 
+def deliver_invoice(session: DemoSession) -> None:
+    _section(session, "8. The Invoice Bot: Stripe invoice -> Slack, confirmed by Stripe's webhook")
+    start_stripe(session.stack, session.console, session.urls)
+    invoice_tour(session.run, DEMO_SUBJECTS["catalyst"])
+    wait_for_delivery(session.console)
+    session.run("finance", "invoice", "list")
+    assert session.slack is not None
+    for message in session.slack.emulator.messages():
+        if (message.get("metadata") or {}).get("event_type") == "finance_invoice":
+            text = str(message.get("text") or "")
+            session.console.print(f"  #{message['channel_name']}: {text}", markup=False)
+        elif message.get("files") and "invoice-" in str(message["files"][0].get("name")):
+            name = message["files"][0].get("name")
+            session.console.print(f"  #{message['channel_name']}: {name} (in its thread)")
+
+
 def show_slo_and_audit(session: DemoSession) -> None:
-    _section(session, "8. SLOs and the audit log")
+    _section(session, "9. SLOs and the audit log")
     session.run("finance", "slo")
     session.run("finance", "audit")
 
 
 def serve_api(session: DemoSession) -> None:
-    _section(session, "9. The API, with role-checked tokens")
+    _section(session, "10. The API, with role-checked tokens")
     for who, subject in DEMO_SUBJECTS.items():
         out = session.run("finance", "token", "create", subject, "--expires", "1d", show=False)
         match = re.search(r"brf_[A-Za-z0-9_-]+", out)
@@ -170,6 +188,7 @@ STEPS: list[Step] = [
     set_budgets,
     show_kpis,
     post_summary,
+    deliver_invoice,
     show_slo_and_audit,
     serve_api,
 ]
@@ -178,7 +197,13 @@ STEPS: list[Step] = [
 @contextmanager
 def _demo_environment(target: Path) -> Iterator[None]:
     """The demo's commands find the sandbox through the environment, as an operator's would."""
-    keys = ("BLACKROAD_HOME", "FINANCE_SLACK_API_URL", "SLACK_BOT_TOKEN", "BLACKROAD_SUBJECT")
+    keys = (
+        "BLACKROAD_HOME",
+        "FINANCE_SLACK_API_URL",
+        "SLACK_BOT_TOKEN",
+        "BLACKROAD_SUBJECT",
+        *INVOICE_ENVIRONMENT,
+    )
     saved = {key: os.environ.get(key) for key in (*keys, "COLUMNS")}
     os.environ["BLACKROAD_HOME"] = str(target)
     # The tour's tables are captured, not written to a terminal: give them room to read well.

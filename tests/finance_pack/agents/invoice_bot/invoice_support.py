@@ -19,6 +19,7 @@ from finance_pack.agents.invoice_bot import InvoiceBot
 from finance_pack.agents.invoice_bot.factory import build_invoice_bot
 from finance_pack.api.app import create_app
 from finance_pack.context import PackContext, load_context
+from finance_pack.sandbox.demo_invoices import INVOICE_EVENTS
 from finance_pack.sandbox.servers import BackgroundServer
 from finance_pack.sandbox.slack import DEFAULT_CHANNELS, EmulatedChannel
 from finance_pack.sandbox.testing import (
@@ -110,7 +111,7 @@ def invoice_sandbox(target: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[I
             stripe_emu.api_key, base_addresses={"api": stripe_emu.url}, max_network_retries=0
         )
         endpoint = client.v1.webhook_endpoints.create(
-            params={"url": f"{api.url}v1/webhooks/stripe", "enabled_events": ["invoice.*", "*"]}
+            params={"url": f"{api.url}v1/webhooks/stripe", "enabled_events": list(INVOICE_EVENTS)}
         )
         secret = str(endpoint.secret)
         monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", secret)

@@ -139,7 +139,8 @@ def test_payment_is_told_once_in_the_invoices_thread(sandbox: InvoiceSandbox) ->
     bot.tick(bot.clock.now())
     [message] = sandbox.invoice_messages()
     replies = [
-        m for m in sandbox.slack.emulator.messages()
+        m
+        for m in sandbox.slack.emulator.messages()
         if m["thread_ts"] == message["ts"] and "Paid" in str(m["text"])
     ]
     assert len(replies) == 1
