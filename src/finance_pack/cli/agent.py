@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from finance_pack.agents.budgeteer.factory import build_budgeteer
-from finance_pack.agents.invoice_bot.factory import build_invoice_bot
 from finance_pack.agents.runtime import AgentLoop, stop_on_signals
 from finance_pack.cli.common import (
     TargetOption,
@@ -42,6 +41,8 @@ def run(
     configure_logging()
     context = open_context(target)
     engine = open_state(context)
+    from finance_pack.agents.invoice_bot.factory import build_invoice_bot  # loads stripe
+
     agent = (
         build_invoice_bot(context, engine)
         if name is AgentName.INVOICE_BOT

@@ -13,9 +13,6 @@ from rich.console import Console
 
 from finance_pack.sandbox.servers import BackgroundServer
 from finance_pack.sandbox.slack import DEFAULT_TOKEN, SlackEmulator, create_app
-from finance_pack.sandbox.stripe import DEFAULT_API_KEY as STRIPE_KEY
-from finance_pack.sandbox.stripe import StripeEmulator
-from finance_pack.sandbox.stripe import create_app as create_stripe_app
 
 app = typer.Typer(
     help="Run a local sandbox service (Slack and Stripe emulators, AWS on moto).",
@@ -152,6 +149,7 @@ def aws(
 
 
 DEFAULT_STRIPE_PORT = 8791
+STRIPE_KEY = "sk_test_emulator"  # the emulator's DEFAULT_API_KEY, without importing it here
 
 
 def run_stripe_sandbox(
@@ -165,6 +163,9 @@ def run_stripe_sandbox(
 ) -> None:
     """Serves the Stripe emulator on `host:port` until `stop` is set; with `webhook_url`, an
     endpoint for the invoice events is registered first and its secret handed to `on_ready`."""
+    from finance_pack.sandbox.stripe import StripeEmulator
+    from finance_pack.sandbox.stripe import create_app as create_stripe_app
+
     emulator = StripeEmulator((api_key,))
     try:
         with BackgroundServer(create_stripe_app(emulator), host, port, name="stripe") as server:

@@ -10,7 +10,6 @@ import typer
 from sqlalchemy import Engine
 
 from finance_pack.agents.budgeteer.factory import build_budgeteer
-from finance_pack.agents.invoice_bot.factory import build_invoice_bot
 from finance_pack.agents.runtime import AgentLoop
 from finance_pack.api.app import create_app
 from finance_pack.api.server import serve
@@ -36,6 +35,8 @@ def _start_agents(context: PackContext, engine: Engine) -> list[tuple[AgentLoop,
         console.print(f"[yellow]budgeteer not started: set {TOKEN_ENV} or {TOKEN_FILE_ENV}[/]")
         return []
     loops = [AgentLoop("budgeteer", build_budgeteer(context, engine).tick)]
+    from finance_pack.agents.invoice_bot.factory import build_invoice_bot  # loads stripe
+
     if secret_source(STRIPE_KEY_ENV) is None:
         console.print(f"[yellow]invoice-bot not started: set {STRIPE_KEY_ENV}[/]")
     else:

@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from fpdf import FPDF
-
 from finance_pack.domain.invoices import stripe_exponent
 
 
@@ -21,6 +19,8 @@ def _date(epoch: int | None) -> str:
 
 
 def render_invoice_pdf(invoice: dict[str, Any]) -> bytes:
+    from fpdf import FPDF  # imported on first use: it is slow to load and only the PDF needs it
+
     pdf = FPDF(format="A4")
     pdf.set_title(f"Invoice {invoice['number'] or invoice['id']}")
     pdf.add_page()

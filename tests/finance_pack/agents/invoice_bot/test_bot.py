@@ -4,6 +4,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from invoice_support import InvoiceSandbox, wait_until
 
 from finance_pack.agents.invoice_bot.reconciler import Reconciler
@@ -155,3 +156,20 @@ def test_a_stripe_rejection_fails_the_invoice_and_says_why(sandbox: InvoiceSandb
     failed = _record(sandbox, record.id)
     assert failed.status == "failed" and "No such customer" in failed.failure
     assert sandbox.stripe.emulator.invoices == {} and sandbox.invoice_messages() == []
+
+
+def test_stripe_retries_a_webhook_the_api_refused_until_it_is_accepted(
+    sandbox: InvoiceSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_not_the_endpoints")
+    record = sandbox.request()
+    bot = sandbox.bot(reconciler=None)
+    bot.tick(bot.clock.now())
+
+    def refused() -> bool:
+        return any(status == 400 for _e, _u, status in sandbox.stripe.emulator.webhooks.delivered)
+
+    wait_until(refused)
+    assert _record(sandbox, record.id).status == "posted"
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", sandbox.webhook_secret)
+    wait_until(lambda: _status(sandbox, record.id) == "delivered")
