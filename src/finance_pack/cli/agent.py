@@ -13,10 +13,10 @@ from finance_pack.cli.common import (
     TargetOption,
     configure_logging,
     console,
+    now,
     open_context,
     open_state,
 )
-from finance_pack.clock import SystemClock
 
 app = typer.Typer(help="Run the pack's agents.", no_args_is_help=True)
 
@@ -49,7 +49,7 @@ def run(
         else build_budgeteer(context, engine)
     )
     if once:
-        next_due = agent.tick(SystemClock().now())
+        next_due = agent.tick(now())
         console.print(f"{name.value}: due work done; next due {next_due:%Y-%m-%d %H:%M} UTC")
         return
     loop = AgentLoop(name.value, agent.tick)

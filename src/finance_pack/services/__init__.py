@@ -1,1 +1,1 @@
-"""Use cases shared by the CLI, the API and the agents."""
+"""Use cases: what the CLI, the API and the agents each call, so every use case exists once."""

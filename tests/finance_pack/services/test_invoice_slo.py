@@ -4,17 +4,17 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from invoice_support import CATALYST
-
-from finance_pack.agents.invoice_bot.slo import invoice_slo_report
+from finance_pack.access.actors import Actor
 from finance_pack.config import FinanceConfig
 from finance_pack.services.customers import add_customer
+from finance_pack.services.invoice_slo import invoice_slo_report
 from finance_pack.services.invoices import InvoiceRequest, request_invoice
 from finance_pack.store.engine import make_engine
 from finance_pack.store.invoices import change_invoice, get_invoice
 from finance_pack.store.migrate import upgrade
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+CATALYST = Actor("user:gina@example.com", (), frozenset({"invoices:create"}), "test", "cli")
 
 
 def test_latency_percentiles_and_the_five_minute_objective(tmp_path: Path) -> None:
