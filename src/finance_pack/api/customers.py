@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finance_pack.access.actors import Actor
 from finance_pack.api.auth import require
-from finance_pack.clock import SystemClock
 from finance_pack.services.customers import add_customer, all_customers, customer_or_404
 
 router = APIRouter(prefix="/v1", tags=["customers"])
@@ -36,7 +35,7 @@ def post_customer(
         email=body.email,
         slack_channel=body.slack_channel,
         currency=body.currency,
-        now=SystemClock().now(),
+        now=request.app.state.finance.clock.now(),
     )
     return record.to_json()
 

@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finance_pack.access.actors import Actor
 from finance_pack.api.auth import require
-from finance_pack.clock import SystemClock
 from finance_pack.services.invoices import (
     InvoiceRequest,
     invoice_detail,
@@ -51,7 +50,7 @@ def create_invoice(
         actor,
         InvoiceRequest(body.customer, body.amount, body.currency, body.description, body.due_days),
         idempotency_key=idempotency_key,
-        now=SystemClock().now(),
+        now=request.app.state.finance.clock.now(),
     )
     if not created:
         response.status_code = 200

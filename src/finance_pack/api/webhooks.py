@@ -13,7 +13,6 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from finance_pack.clock import SystemClock
 from finance_pack.providers.stripe import BadSignatureError, verify_event, webhook_secrets
 from finance_pack.services.invoices import apply_stripe_event
 
@@ -29,6 +28,6 @@ async def stripe_webhook(
         event = verify_event(payload, stripe_signature, webhook_secrets())
     except BadSignatureError as exc:
         return JSONResponse({"detail": str(exc)}, status_code=400)
-    engine = request.app.state.finance.engine
-    outcome = await run_in_threadpool(apply_stripe_event, engine, event, SystemClock().now())
+    state = request.app.state.finance
+    outcome = await run_in_threadpool(apply_stripe_event, state.engine, event, state.clock.now())
     return JSONResponse({"received": True, "event": event["id"], "outcome": outcome})

@@ -13,10 +13,10 @@ from finance_pack.cli.common import (
     OutputFormat,
     TargetOption,
     console,
+    now,
     open_context,
     open_state,
 )
-from finance_pack.clock import SystemClock
 from finance_pack.services.customers import add_customer, all_customers, customer_or_404
 
 app = typer.Typer(help="Add, list and show the customers invoices go to.", no_args_is_help=True)
@@ -52,7 +52,7 @@ def add(
         email=email,
         slack_channel=channel,
         currency=currency,
-        now=SystemClock().now(),
+        now=now(),
     )
     where = record.slack_channel or "the invoices channel"
     console.print(f"[green]added customer {record.id}[/] ({record.name}); invoices go to {where}")

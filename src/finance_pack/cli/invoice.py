@@ -13,10 +13,10 @@ from finance_pack.cli.common import (
     OutputFormat,
     TargetOption,
     console,
+    now,
     open_context,
     open_state,
 )
-from finance_pack.clock import SystemClock
 from finance_pack.services.invoices import (
     InvoiceRequest,
     invoice_detail,
@@ -71,7 +71,7 @@ def create(
         actor,
         InvoiceRequest(customer, amount, currency, description, due_days),
         idempotency_key=idempotency_key,
-        now=SystemClock().now(),
+        now=now(),
     )
     data = invoice_json(record)
     if fmt is not OutputFormat.TABLE:
