@@ -24,6 +24,7 @@ from finance_pack.domain.invoices import (
     parse_invoice_amount,
     reached,
     stripe_currency,
+    stripe_exponent,
 )
 from finance_pack.errors import ConflictError, NotFoundError, UsageError
 from finance_pack.services.customers import customer_or_404
@@ -195,7 +196,7 @@ def invoice_detail(engine: Engine, invoice_id: str) -> dict[str, Any]:
 
 def invoice_json(record: InvoiceRecord) -> dict[str, Any]:
     data = record.to_json()
-    exponent = {0: 0, 3: 3}.get(_exponent(record.currency), 2)
+    exponent = stripe_exponent(record.currency)
     data["amount"] = f"{Decimal(record.amount_minor).scaleb(-exponent):.{exponent}f}"
     data["latency_seconds"] = (
         None
@@ -203,12 +204,6 @@ def invoice_json(record: InvoiceRecord) -> dict[str, Any]:
         else round((record.delivered_at - record.requested_at).total_seconds(), 3)
     )
     return data
-
-
-def _exponent(currency: str) -> int:
-    from finance_pack.domain.invoices import stripe_exponent
-
-    return stripe_exponent(currency)
 
 
 # --- Stripe's events ------------------------------------------------------------------------
