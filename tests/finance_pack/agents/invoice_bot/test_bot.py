@@ -173,3 +173,17 @@ def test_stripe_retries_a_webhook_the_api_refused_until_it_is_accepted(
     assert _record(sandbox, record.id).status == "posted"
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", sandbox.webhook_secret)
     wait_until(lambda: _status(sandbox, record.id) == "delivered")
+
+
+def test_while_webhooks_are_held_back_the_invoice_waits_in_posted(
+    sandbox: InvoiceSandbox,
+) -> None:
+    sandbox.stripe.emulator.webhooks.faults.delay_seconds = 600.0
+    record = sandbox.request()
+    bot = sandbox.bot(reconciler=None)
+    bot.tick(bot.clock.now())
+    held = sandbox.stripe.emulator.webhooks.pending()
+    assert held == 2  # invoice.finalized and invoice.sent
+    assert _record(sandbox, record.id).status == "posted"
+    Reconciler(sandbox.engine, bot.stripe, "test-replica").run(datetime.now(UTC))
+    assert _record(sandbox, record.id).status == "delivered"
