@@ -11,8 +11,18 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from finance_pack import __version__
-from finance_pack.api import access, budgets, customers, invoices, slo, webhooks
+from finance_pack.api import (
+    access,
+    budgets,
+    costs,
+    customers,
+    forecasts,
+    invoices,
+    slo,
+    webhooks,
+)
 from finance_pack.api.auth import install_auth
+from finance_pack.api.dashboard.routes import PUBLIC_PAGES, install_dashboard
 from finance_pack.api.errors import install_error_handlers
 from finance_pack.api.metrics import ApiMetrics
 from finance_pack.api.slo_metrics import SloCollector
@@ -22,7 +32,9 @@ from finance_pack.services.slos import slo_reports
 from finance_pack.store.migrate import current_revision, head_revision
 from finance_pack.store.tables import store_info
 
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc"})
+PUBLIC_PATHS = frozenset(
+    {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc", *PUBLIC_PAGES}
+)
 
 
 @dataclass
@@ -48,9 +60,12 @@ def create_app(context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK
     app.include_router(access.router)
     app.include_router(budgets.router)
     app.include_router(slo.router)
+    app.include_router(costs.router)
+    app.include_router(forecasts.router)
     app.include_router(invoices.router)
     app.include_router(customers.router)
     app.include_router(webhooks.router)
+    install_dashboard(app)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
     def healthz() -> dict[str, str]:

@@ -135,8 +135,11 @@ def budget_snapshots(
     now: datetime,
     month: BillingMonth | None = None,
     movers: bool = True,
+    days: bool | None = None,
 ) -> list[BudgetSnapshot]:
-    """KPIs plus the month's daily spend and the week's movers, per budget (weekly summary)."""
+    """KPIs plus the month's daily spend (`days`, default: with movers) and the week's movers,
+    per budget (weekly summary, dashboard)."""
+    days = movers if days is None else days
     month = month or default_month(queries, settings, now)
     start = month.start - timedelta(days=HISTORY_DAYS_WANTED)
     scopes = {b.name: b.scope for b in budgets}
@@ -154,7 +157,7 @@ def budget_snapshots(
             fx_rates=settings.fx_rates,
         )
         month_days = (
-            _month_days(series[budget.name], month, report.as_of, data_start) if movers else ()
+            _month_days(series[budget.name], month, report.as_of, data_start) if days else ()
         )
         by_service = (
             _week_movers(queries, budget, report.as_of, settings, "service") if movers else []
