@@ -50,6 +50,8 @@ def create_app(context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK
         title="BlackRoad Finance Ops Pack",
         version=__version__,
         description="Budgets, burn-rate forecasts, invoices and cost-anomaly alerts.",
+        # Refused with 413 while streaming, before a body is buffered or parsed.
+        max_body_size=context.config.api.max_body_bytes,
     )
     metrics = ApiMetrics()
     app.state.finance = AppState(context=context, engine=engine, metrics=metrics, clock=clock)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from finance_pack.api.dashboard.charts import BurnChartData, burn_chart_svg
 from finance_pack.context import PackContext
 from finance_pack.domain.billing_month import BillingMonth
+from finance_pack.domain.budgets import BudgetFailure
 from finance_pack.errors import UsageError
 from finance_pack.services.backtest import forecast_backtest
 from finance_pack.services.budget_admin import budgets_in_force
@@ -23,6 +24,7 @@ from finance_pack.services.reporting import (
     default_month,
 )
 from finance_pack.services.slos import slo_reports
+from finance_pack.store.budgets import BudgetEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ class BudgetsPage:
     freshness: tuple[Freshness, ...]
     cards: tuple[BudgetCard, ...]
     forecaster: str
+    failures: tuple[BudgetFailure, ...] = ()  # budgets that cannot be read or computed
 
 
 def _bar_width(percent: object) -> str:
@@ -80,7 +83,9 @@ def budgets_page(
 ) -> BudgetsPage:
     config = context.config
     settings = ReportSettings.from_config(config)
-    budgets = [entry.budget for entry in budgets_in_force(engine, config)]
+    entries = budgets_in_force(engine, config)
+    budgets = [entry.budget for entry in entries if isinstance(entry, BudgetEntry)]
+    failures = [entry.failure() for entry in entries if not isinstance(entry, BudgetEntry)]
     with cost_queries(context.cost_store_url, config.timezone) as queries:
         month = _month(month_text, now, config.timezone) or default_month(queries, settings, now)
         snapshots = budget_snapshots(
@@ -90,6 +95,9 @@ def budgets_page(
         as_of = queries.as_of()
     cards = []
     for budget, snapshot in zip(budgets, snapshots, strict=True):
+        if isinstance(snapshot, BudgetFailure):
+            failures.append(snapshot)
+            continue
         report = snapshot.report
         chart = BurnChartData(
             title=f"{budget.name}: cumulative spend, forecast and budget, {month}",
@@ -123,6 +131,7 @@ def budgets_page(
         freshness=freshness,
         cards=tuple(cards),
         forecaster=settings.forecaster,
+        failures=tuple(sorted(failures, key=lambda f: f.budget)),
     )
 
 
@@ -148,7 +157,7 @@ def backtest_page(state: Any, months: int) -> BacktestPage:
     budgets = budgets_in_force(state.engine, config)
     with cost_queries(context.cost_store_url, config.timezone) as queries:
         as_of = queries.as_of()
-    key = (context.cost_store_url, as_of, months, tuple(repr(e.budget) for e in budgets))
+    key = (context.cost_store_url, as_of, months, tuple(repr(e) for e in budgets))
     if key not in _BACKTESTS:
         outcome = forecast_backtest(state.engine, config, context.cost_store_url, months=months)
         results = tuple(result.to_json_dict() for result in outcome.results)

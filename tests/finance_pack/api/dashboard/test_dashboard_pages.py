@@ -171,7 +171,9 @@ def test_forecast_accuracy_shows_the_api_back_test(dashboard: Api) -> None:
     page = dashboard.client.get("/forecasts", params={"months": 1}).text
     for result in api["results"]:
         shown = re.search(
-            rf'data-forecaster="{result["forecaster"]}">.*?data-col="mape_5_25">([^<]+)<', page, re.S
+            rf'data-forecaster="{result["forecaster"]}">.*?data-col="mape_5_25">([^<]+)<',
+            page,
+            re.S,
         )
         assert shown is not None
         expected = "n/a" if result["mape_5_25"] is None else f"{result['mape_5_25']:.1f}%"
@@ -182,3 +184,23 @@ def test_the_back_test_of_an_unknown_budget_is_404(dashboard: Api) -> None:
     _sign_in(dashboard, CATALYST)
     response = dashboard.client.get("/v1/forecast/backtest", params={"budget": "nope"})
     assert response.status_code == 404
+
+
+def test_a_budget_that_cannot_be_read_is_named_and_the_others_are_shown(dashboard: Api) -> None:
+    from sqlalchemy import text
+
+    insert = text(
+        "INSERT INTO budgets (name, amount_minor, currency, scope_json, thresholds_json,"
+        " updated_at, updated_by) VALUES ('tiny', 0, 'USD', '{}', '[]', CURRENT_TIMESTAMP, 'x')"
+    )
+    with dashboard.engine.begin() as connection:
+        connection.execute(insert)
+    try:
+        _sign_in(dashboard, CATALYST)
+        page = dashboard.client.get("/")
+        assert page.status_code == 200
+        assert re.search(r"<strong>tiny</strong>: not computed: [^<]*must be positive", page.text)
+        assert page.text.count('<svg class="burn"') == 3  # total, platform and web
+    finally:
+        with dashboard.engine.begin() as connection:
+            connection.execute(text("DELETE FROM budgets WHERE name = 'tiny'"))
