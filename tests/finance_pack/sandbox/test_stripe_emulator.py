@@ -153,11 +153,11 @@ def test_send_needs_send_invoice_and_finalize_gives_hosted_page_and_a_real_pdf(
     assert finalized.status == "open" and finalized.number
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.invoices.send_invoice(invoice.id)
-    pdf = httpx.get(str(finalized.invoice_pdf))
+    pdf = httpx.get(str(finalized.invoice_pdf), timeout=60)  # fpdf loads on the first PDF
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
-    page = httpx.get(str(finalized.hosted_invoice_url))
+    page = httpx.get(str(finalized.hosted_invoice_url), timeout=60)
     assert "USD 999.00" in page.text and "<button>Pay" in page.text
-    paid = httpx.post(f"{finalized.hosted_invoice_url}/pay", follow_redirects=True)
+    paid = httpx.post(f"{finalized.hosted_invoice_url}/pay", follow_redirects=True, timeout=60)
     assert "status: <strong>paid</strong>" in paid.text
     assert client.v1.invoices.retrieve(invoice.id).status == "paid"
 
