@@ -168,6 +168,19 @@ class StripeConfig(_Section):
     api_url: str | None = None
     days_until_due: Annotated[int, Field(ge=0, le=365)] = 30
     invoice_currency: CurrencyCode = "USD"
+    max_invoice_amounts: dict[CurrencyCode, Annotated[ExactDecimal, Field(gt=0)]] = Field(
+        default={"USD": Decimal(100000), "EUR": Decimal(100000), "GBP": Decimal(100000)},
+        description="Largest amount one invoice may ask for, per currency (major units); "
+        "other currencies are capped only by Stripe's own limit",
+    )
+    worker_lease_seconds: Annotated[int, Field(ge=1, le=3600)] = Field(
+        default=120,
+        description="How long a worker holds an invoice before another may take it over",
+    )
+    webhook_grace_seconds: Annotated[int, Field(ge=1, le=86400)] = Field(
+        default=120,
+        description="How long to wait for a webhook before asking Stripe for the truth",
+    )
 
 
 class AwsConfig(_Section):

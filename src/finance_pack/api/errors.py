@@ -9,6 +9,7 @@ from brctl.errors import CommandError
 from brctl.errors import UsageError as BrctlUsageError
 from finance_pack.domain.money import CurrencyMismatchError
 from finance_pack.errors import (
+    ConflictError,
     FinanceError,
     NotFoundError,
     PermissionDeniedError,
@@ -19,6 +20,7 @@ from finance_pack.errors import (
 # The one place where errors become HTTP statuses; most specific first, the first match decides.
 STATUSES: dict[type[Exception], int] = {
     NotFoundError: 404,
+    ConflictError: 409,
     PermissionDeniedError: 403,
     UnavailableError: 503,
     UsageError: 422,

@@ -33,7 +33,7 @@ class SloCollector(Collector):
         )
         latency = GaugeMetricFamily(
             "finance_slo_latency_seconds",
-            "Latency percentiles of the SLO's events (p50, p95, p99, max).",
+            "Latency percentiles of the window's completed events (nearest rank).",
             labels=["slo", "window", "quantile"],
         )
         seen: set[str] = set()

@@ -26,16 +26,22 @@ app = typer.Typer(help="Run the pack's agents.", no_args_is_help=True)
 class AgentName(StrEnum):
     BUDGETEER = "budgeteer"
     COST_WATCHER = "cost-watcher"
+    INVOICE_BOT = "invoice-bot"
 
 
 def _build(name: AgentName, context: PackContext, engine: Engine) -> tuple[Tick, str]:
     """The agent's tick and its replica name."""
+    # Imported here: every `brctl` start builds this command tree, few run these agents.
     if name is AgentName.COST_WATCHER:
-        # Imported here: every `brctl` start builds this command tree, few run this agent.
         from finance_pack.agents.cost_watcher.factory import build_agent
 
         watcher = build_agent(context, engine)
         return watcher.tick, watcher.dispatcher.replica
+    if name is AgentName.INVOICE_BOT:
+        from finance_pack.agents.invoice_bot.factory import build_invoice_bot  # loads stripe
+
+        bot = build_invoice_bot(context, engine)
+        return bot.tick, bot.replica
     budgeteer = build_budgeteer(context, engine)
     return budgeteer.tick, budgeteer.replica
 
@@ -51,7 +57,7 @@ def run(
     """Run one agent until SIGTERM or Ctrl-C; several replicas need FINANCE_DATABASE_URL.
 
     Example: brctl finance agent run budgeteer --target=/srv/blackroad
-    (or: brctl finance agent run cost-watcher)
+    (or: brctl finance agent run cost-watcher, invoice-bot)
     """
     configure_logging()
     context = open_context(target)

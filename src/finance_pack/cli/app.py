@@ -12,12 +12,14 @@ from finance_pack.cli import (
     budget,
     budgeteer,
     costs,
+    customer,
     dashboard,
     db,
     demo,
     doctor,
     forecast,
     ingest,
+    invoice,
     kpi,
     sandbox,
     slo,
@@ -50,4 +52,6 @@ def build_app() -> typer.Typer:
     app.add_typer(sandbox.app, name="sandbox")
     app.add_typer(alerts.app, name="alerts")
     app.add_typer(anomalies.app, name="anomalies")
+    app.add_typer(invoice.app, name="invoice")
+    app.add_typer(customer.app, name="customer")
     return app

@@ -25,6 +25,8 @@ from finance_pack.cli.common import (
 )
 from finance_pack.context import PackContext
 from finance_pack.providers.slack.settings import TOKEN_ENV, TOKEN_FILE_ENV, bot_token_configured
+from finance_pack.providers.stripe.settings import API_KEY_ENV as STRIPE_KEY_ENV
+from finance_pack.secrets import secret_source
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +40,19 @@ def _start_agents(
             f"set {TOKEN_ENV} or {TOKEN_FILE_ENV}[/]"
         )
         return []
+    loops = [
+        AgentLoop("budgeteer", build_budgeteer(context, engine).tick),
+        AgentLoop("cost-watcher", build_cost_watcher_agent(context, engine, watcher).tick),
+    ]
+    from finance_pack.agents.invoice_bot.factory import build_invoice_bot  # loads stripe
+
+    if secret_source(STRIPE_KEY_ENV) is None:
+        console.print(f"[yellow]invoice-bot not started: set {STRIPE_KEY_ENV}[/]")
+    else:
+        loops.append(AgentLoop("invoice-bot", build_invoice_bot(context, engine).tick))
     running = []
-    ticks = {
-        "budgeteer": build_budgeteer(context, engine).tick,
-        "cost-watcher": build_cost_watcher_agent(context, engine, watcher).tick,
-    }
-    for name, tick in ticks.items():
-        loop = AgentLoop(name, tick)
-        thread = threading.Thread(target=loop.run, name=f"agent-{name}", daemon=True)
+    for loop in loops:
+        thread = threading.Thread(target=loop.run, name=f"agent-{loop.name}", daemon=True)
         thread.start()
         running.append((loop, thread))
     return running

@@ -13,6 +13,7 @@ from finance_pack.domain.slo import SloReport
 from finance_pack.services.anomaly_slo import SLO_NAME as ANOMALY_SLO
 from finance_pack.services.anomaly_slo import anomaly_slo_report
 from finance_pack.services.cadence_slo import cadence_slo_reports
+from finance_pack.services.invoice_slo import invoice_slo_report
 
 
 def schedule_for(context: PackContext) -> Schedule:
@@ -47,16 +48,16 @@ def slo_reports(context: PackContext, engine: Engine, now: datetime) -> list[Slo
         _objective(context, "budgeteer_weekly_cadence"),
         now,
     )
-    # The Invoice Bot is not part of this release; its SLO is declared in pack.yaml and
-    # reports zero events until it records deliveries.
-    later = [
-        SloReport(name, _objective(context, name), "30d", events=0, good=0)
-        for name in ("invoice_delivery",)
-    ]
+    invoices = invoice_slo_report(
+        engine,
+        _objective(context, "invoice_delivery"),
+        _threshold(context, "invoice_delivery"),
+        now,
+    )
     anomaly = anomaly_slo_report(
         engine,
         _objective(context, ANOMALY_SLO),
         _threshold(context, ANOMALY_SLO),
         now,
     )
-    return [*cadence, *later, anomaly]
+    return [*cadence, invoices, anomaly]

@@ -14,7 +14,7 @@ from finance_pack.agents.cost_watcher.watcher import CostWatcher
 from finance_pack.costs.file_spend import file_spend
 from finance_pack.domain.anomaly.points import PointError, StreamPoint
 from finance_pack.errors import ValidationError
-from finance_pack.store.agent_state import get_value, set_value
+from finance_pack.store.agent_state import get_value, put_value
 
 log = logging.getLogger(__name__)
 AGENT = "cost-watcher"
@@ -39,7 +39,7 @@ class Inbox:
             if get_value(engine, AGENT, key) == stamp:
                 continue
             accepted += self._read(path, now)
-            set_value(engine, AGENT, key, stamp, now)
+            put_value(engine, AGENT, key, stamp, now)
         return accepted
 
     def _read(self, path: Path, now: datetime) -> int:
