@@ -8,6 +8,7 @@ __all__ = [
     "FinanceError",
     "NotFoundError",
     "PermissionDeniedError",
+    "RetryLaterError",
     "UnavailableError",
     "UsageError",
     "ValidationError",
@@ -37,3 +38,15 @@ class UnavailableError(CommandError):
     """A dependency (database, provider) cannot be reached."""
 
     exit_code = 4
+
+
+class RetryLaterError(UnavailableError):
+    """Busy or briefly unavailable: the same request can succeed after `retry_after` seconds.
+
+    Shells show the message as is (the API also sets `Retry-After`), so it must not name
+    paths, processes or versions.
+    """
+
+    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after

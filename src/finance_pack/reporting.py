@@ -11,7 +11,7 @@ from decimal import Decimal
 from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
 from finance_pack.config import FinanceConfig
 from finance_pack.costs.queries import CostQueries, Dimension, Metric
-from finance_pack.costs.store import CostStore
+from finance_pack.costs.snapshots import open_for_reading
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budgets import Budget
 from finance_pack.domain.daily import local_daily_totals
@@ -23,16 +23,19 @@ from finance_pack.domain.spend import SpendSeries
 
 @contextmanager
 def cost_queries(url: str, timezone: str) -> Iterator[CostQueries]:
-    """The cost store, open only while it is read: DuckDB lets one process write its file,
-    so a long-lived API or agent must not keep it open while `ingest` runs.
+    """Queries on the cost store's current snapshot (complete, whatever a writer is doing).
 
     `timezone` is the billing time zone (finance.yaml `timezone`): the rollup's days follow it.
     """
-    store = CostStore.open(url, timezone=timezone)
-    try:
-        yield CostQueries(store.backend)
-    finally:
-        store.close()
+    with open_for_reading(url, timezone) as view:
+        yield CostQueries(view.store.backend)
+
+
+@contextmanager
+def cost_snapshot(url: str, timezone: str) -> Iterator[tuple[str | None, CostQueries]]:
+    """Like `cost_queries`, with the snapshot's opaque id (None: not cacheable)."""
+    with open_for_reading(url, timezone) as view:
+        yield view.snapshot_id, CostQueries(view.store.backend)
 
 
 @dataclass(frozen=True)

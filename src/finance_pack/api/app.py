@@ -3,7 +3,7 @@ non-public route declares its permission with `finance_pack.api.auth.require` (a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -14,6 +14,7 @@ from finance_pack import __version__
 from finance_pack.api import access, budgets, slo
 from finance_pack.api.auth import install_auth
 from finance_pack.api.errors import install_error_handlers
+from finance_pack.api.kpi_cache import KpiCache
 from finance_pack.api.metrics import ApiMetrics
 from finance_pack.api.slo_metrics import SloCollector
 from finance_pack.clock import SystemClock
@@ -30,6 +31,7 @@ class AppState:
     context: PackContext
     engine: Engine
     metrics: ApiMetrics
+    kpi_cache: KpiCache = field(default_factory=KpiCache)
 
 
 def create_app(context: PackContext, engine: Engine) -> FastAPI:

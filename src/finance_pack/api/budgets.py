@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from finance_pack.access.actors import Actor
 from finance_pack.api.auth import require
+from finance_pack.api.kpi_cache import kpi_cache_key
 from finance_pack.budget_admin import budgets_in_force, build_budget, remove_budget, set_budget
 from finance_pack.clock import SystemClock
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.errors import UsageError
-from finance_pack.reporting import ReportSettings, cost_queries, kpi_reports
+from finance_pack.reporting import ReportSettings, cost_snapshot, kpi_reports
 from finance_pack.store.budgets import budget_to_json
 
 router = APIRouter(prefix="/v1", tags=["budgets"])
@@ -84,7 +86,12 @@ def delete_budget(
 
 
 @router.get(
-    "/kpis", summary="KPIs per budget: the same contract as `brctl finance kpi --format json`"
+    "/kpis",
+    summary="KPIs per budget: the same contract as `brctl finance kpi --format json`",
+    description="Answers carry an `ETag` of the data snapshot and budget version: send it back "
+    "in `If-None-Match` to get `304 Not Modified` until data or budgets change.",
+    response_model=list[dict[str, object]],
+    responses={304: {"description": "Not modified since the `ETag` in `If-None-Match`"}},
 )
 def kpis(
     request: Request,
@@ -92,7 +99,7 @@ def kpis(
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"])] = None,
     budget: Annotated[list[str] | None, Query()] = None,
     forecaster: Annotated[str | None, Query(pattern="^(linear|seasonal)$")] = None,
-) -> list[dict[str, object]]:
+) -> Response:
     state = _app_state(request)
     config = state.context.config
     entries = budgets_in_force(state.engine, config)
@@ -102,8 +109,28 @@ def kpis(
     except ValueError as exc:
         raise UsageError(f"month {month!r}: {exc}") from exc
     settings = ReportSettings.from_config(config, forecaster)
-    with cost_queries(state.context.cost_store_url, config.timezone) as queries:
-        reports = kpi_reports(
-            queries, chosen, settings, now=SystemClock().now(), month=billing_month
-        )
-    return [r.to_json_dict() for r in reports]
+    now = SystemClock().now()
+
+    with cost_snapshot(state.context.cost_store_url, config.timezone) as (snapshot_id, queries):
+
+        def compute() -> bytes:
+            reports = kpi_reports(queries, chosen, settings, now=now, month=billing_month)
+            return json.dumps([r.to_json_dict() for r in reports]).encode()
+
+        if snapshot_id is None:  # a backend without snapshots: nothing to key a cache on
+            return Response(compute(), media_type="application/json")
+        asked = {"month": month, "budget": budget, "forecaster": settings.forecaster}
+        versions = [budget_to_json(b) for b in chosen]
+        etag = '"' + kpi_cache_key(snapshot_id, versions, asked, now.date()) + '"'
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        if etag in _etags(request.headers.get("if-none-match")):
+            return Response(status_code=304, headers=headers)
+        body = state.kpi_cache.get_or_compute(etag, compute)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _etags(header: str | None) -> set[str]:
+    """The entity tags of an `If-None-Match` header (weak ones compare equal, RFC 9110)."""
+    if not header:
+        return set()
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}

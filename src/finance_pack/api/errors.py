@@ -7,7 +7,12 @@ from fastapi.responses import JSONResponse
 
 from brctl.errors import CommandError, UsageError
 from finance_pack.domain.money import CurrencyMismatchError
-from finance_pack.errors import NotFoundError, PermissionDeniedError, UnavailableError
+from finance_pack.errors import (
+    NotFoundError,
+    PermissionDeniedError,
+    RetryLaterError,
+    UnavailableError,
+)
 
 
 def _status(exc: Exception) -> int:
@@ -27,7 +32,11 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.message if isinstance(exc, CommandError) else str(exc)
         hint = exc.hint if isinstance(exc, CommandError) else None
         body = {"detail": message, **({"hint": hint} if hint else {})}
-        return JSONResponse(body, status_code=_status(exc))
+        # Busy or briefly unavailable: tell the client when the same request can succeed.
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, RetryLaterError) else None
+        )
+        return JSONResponse(body, status_code=_status(exc), headers=headers)
 
     app.add_exception_handler(CommandError, handle)
     app.add_exception_handler(CurrencyMismatchError, handle)
