@@ -28,6 +28,7 @@ agent depend on that process being up. Other Ibis backends (Spark via URL) are o
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import threading
@@ -43,7 +44,12 @@ import duckdb
 import ibis
 from filelock import FileLock, Timeout
 
-from finance_pack.costs.store import DEFAULT_MEMORY_LIMIT, CostStore, read_rollup_layout
+from finance_pack.costs.store import (
+    DEFAULT_MEMORY_LIMIT,
+    RETRY_AFTER_SECONDS,
+    CostStore,
+    read_rollup_layout,
+)
 from finance_pack.errors import RetryLaterError
 
 CURRENT = "CURRENT"
@@ -54,6 +60,7 @@ _PREFIX, _SUFFIX = "costs-", ".duckdb"
 _OPEN_TRIES = 20
 
 WaitCallback = Callable[[float], None]
+log = logging.getLogger(__name__)
 
 
 class StoreBusyError(RetryLaterError):
@@ -277,10 +284,14 @@ class _Lease:
             self.connection = duckdb.connect(
                 str(path), read_only=True, config={"memory_limit": DEFAULT_MEMORY_LIMIT}
             )
-        except duckdb.IOException as exc:
+        except duckdb.Error as exc:
             if not path.exists():
                 raise FileNotFoundError(path) from exc
-            raise StoreBusyError("the cost store cannot be opened", retry_after=5) from exc
+            # The detail names paths and processes: logged, never shown to API callers.
+            log.warning("cannot open cost store snapshot %s: %s", path, exc)
+            raise StoreBusyError(
+                "the cost store cannot be opened", retry_after=RETRY_AFTER_SECONDS
+            ) from exc
         self.connection.execute("SET TimeZone = 'UTC'")
         cursor_backend = ibis.duckdb.from_connection(self.connection.cursor())
         self.layout_timezone = read_rollup_layout(cursor_backend).timezone
