@@ -11,7 +11,7 @@ from decimal import Decimal
 from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
 from finance_pack.config import FinanceConfig
 from finance_pack.costs.queries import CostQueries, Dimension, Metric
-from finance_pack.costs.snapshots import open_for_reading
+from finance_pack.costs.snapshots import SnapshotView, open_for_reading
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budgets import Budget
 from finance_pack.domain.daily import local_daily_totals
@@ -32,10 +32,11 @@ def cost_queries(url: str, timezone: str) -> Iterator[CostQueries]:
 
 
 @contextmanager
-def cost_snapshot(url: str, timezone: str) -> Iterator[tuple[str | None, CostQueries]]:
-    """Like `cost_queries`, with the snapshot's opaque id (None: not cacheable)."""
+def cost_snapshot(url: str, timezone: str) -> Iterator[SnapshotView]:
+    """The current snapshot with its opaque id (None: not cacheable); build `CostQueries` on
+    `view.store.backend` only when a query is needed (it reads the rollup layout)."""
     with open_for_reading(url, timezone) as view:
-        yield view.snapshot_id, CostQueries(view.store.backend)
+        yield view
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from finance_pack.api.auth import require
 from finance_pack.api.kpi_cache import kpi_cache_key
 from finance_pack.budget_admin import budgets_in_force, build_budget, remove_budget, set_budget
 from finance_pack.clock import SystemClock
+from finance_pack.costs.queries import CostQueries
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.errors import UsageError
 from finance_pack.reporting import ReportSettings, cost_snapshot, kpi_reports
@@ -111,9 +112,11 @@ def kpis(
     settings = ReportSettings.from_config(config, forecaster)
     now = SystemClock().now()
 
-    with cost_snapshot(state.context.cost_store_url, config.timezone) as (snapshot_id, queries):
+    with cost_snapshot(state.context.cost_store_url, config.timezone) as view:
+        snapshot_id = view.snapshot_id
 
         def compute() -> bytes:
+            queries = CostQueries(view.store.backend)
             reports = kpi_reports(queries, chosen, settings, now=now, month=billing_month)
             return json.dumps([r.to_json_dict() for r in reports]).encode()
 
