@@ -125,11 +125,17 @@ def kpis(
         asked = {"month": month, "budget": budget, "forecaster": settings.forecaster}
         versions = [budget_to_json(b) for b in chosen]
         etag = '"' + kpi_cache_key(snapshot_id, versions, asked, now.date()) + '"'
-        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
         if etag in _etags(request.headers.get("if-none-match")):
-            return Response(status_code=304, headers=headers)
-        body = state.kpi_cache.get_or_compute(etag, compute)
-    return Response(body, media_type="application/json", headers=headers)
+            return Response(status_code=304, headers=_validators(etag))
+        # The same question on any snapshot: while the new snapshot's answer is computed,
+        # others get the previous snapshot's answer (and its ETag) instead of waiting.
+        question = kpi_cache_key("", versions, asked, now.date())
+        etag, body = state.kpi_cache.get_or_compute(etag, compute, question=question)
+    return Response(body, media_type="application/json", headers=_validators(etag))
+
+
+def _validators(etag: str) -> dict[str, str]:
+    return {"ETag": etag, "Cache-Control": "private, no-cache"}
 
 
 def _etags(header: str | None) -> set[str]:

@@ -33,32 +33,56 @@ def kpi_cache_key(
 
 
 class KpiCache:
-    """A bounded LRU of serialised answers with one computation in flight per key."""
+    """A bounded LRU of serialised answers with one computation in flight per key.
+
+    While the answer for a new snapshot is computed, other callers asking the same question
+    get the newest answer already computed for it (`question`: the key without the snapshot)
+    instead of queueing behind the computation: a complete snapshot, one ingest older.
+    """
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self._capacity = capacity
         self._lock = threading.Lock()
         self._answers: OrderedDict[str, bytes] = OrderedDict()
         self._computing: dict[str, threading.Lock] = {}
+        self._latest: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
 
-    def get_or_compute(self, key: str, compute: Callable[[], bytes]) -> bytes:
+    def get_or_compute(
+        self, key: str, compute: Callable[[], bytes], *, question: str | None = None
+    ) -> tuple[str, bytes]:
+        """(the key answered, the answer): `key`, or an older key of the same `question`."""
         with self._lock:
             answer = self._cached(key)
             if answer is not None:
-                return answer
+                return key, answer
             gate = self._computing.setdefault(key, threading.Lock())
-        with gate:
+        if not gate.acquire(blocking=False):
+            with self._lock:
+                latest = self._latest.get(question) if question else None
+            if latest is not None:
+                return latest
+            gate.acquire()
+        try:
             with self._lock:
                 answer = self._cached(key)
-            if answer is not None:
-                return answer
-            answer = compute()  # an error is not cached: the next caller tries again
-            with self._lock:
-                self._answers[key] = answer
-                while len(self._answers) > self._capacity:
-                    self._answers.popitem(last=False)
-                self._computing.pop(key, None)
-            return answer
+            if answer is None:
+                answer = compute()  # an error is not cached: the next caller tries again
+                self._store(key, answer, question)
+            return key, answer
+        finally:
+            gate.release()
+
+    def _store(self, key: str, answer: bytes, question: str | None) -> None:
+        with self._lock:
+            self._answers[key] = answer
+            while len(self._answers) > self._capacity:
+                self._answers.popitem(last=False)
+            self._computing.pop(key, None)
+            if question:
+                self._latest[question] = (key, answer)
+                self._latest.move_to_end(question)
+                while len(self._latest) > self._capacity:
+                    self._latest.popitem(last=False)
 
     def _cached(self, key: str) -> bytes | None:
         answer = self._answers.get(key)
