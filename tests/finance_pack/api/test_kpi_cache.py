@@ -60,5 +60,10 @@ def test_the_oldest_answers_are_dropped_beyond_capacity() -> None:
     for key in ("a", "b", "c"):
         cache.get_or_compute(key, lambda: b"x")
     recomputed: list[str] = []
-    cache.get_or_compute("a", lambda: recomputed.append("a") or b"x")
+
+    def again() -> bytes:
+        recomputed.append("a")
+        return b"x"
+
+    cache.get_or_compute("a", again)
     assert recomputed == ["a"]

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from finance_pack_api_support import STEWARD, Api
 
+from finance_pack import reporting
 from finance_pack.api import budgets as budgets_api
 from finance_pack.costs.publish import append_records
 from finance_pack.costs.snapshots import close_snapshots
@@ -76,7 +77,7 @@ def test_repeated_reads_of_one_snapshot_compute_the_kpis_once(
 ) -> None:
     api, headers = served
     calls: list[int] = []
-    real = budgets_api.kpi_reports
+    real = reporting.kpi_reports
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)

@@ -64,7 +64,7 @@ def write(url: str, file: str, source: str, point: str, marker: Path) -> None:
     elif point == "publish":  # the generation is complete and closed, CURRENT not yet swapped
         SnapshotStore._publish = _before(SnapshotStore._publish, marker)  # type: ignore[method-assign]
     elif point == "cleanup":  # CURRENT swapped, the superseded generation not yet deleted
-        SnapshotStore._remove_superseded = _cleanup_pause(marker)  # type: ignore[method-assign]
+        SnapshotStore._remove_superseded = _cleanup_pause(marker)  # type: ignore[method-assign,assignment]
     with open_for_writing(url, "UTC", wait=120) as store:
         ingest_files(store, [file], FileKind.FOCUS, source=source)
 
