@@ -17,9 +17,9 @@ from finance_pack.api.errors import install_error_handlers
 from finance_pack.api.kpi_cache import KpiCache
 from finance_pack.api.metrics import ApiMetrics
 from finance_pack.api.slo_metrics import SloCollector
-from finance_pack.clock import SystemClock
+from finance_pack.clock import SYSTEM_CLOCK, Clock
 from finance_pack.context import PackContext
-from finance_pack.slos import slo_reports
+from finance_pack.services.slos import slo_reports
 from finance_pack.store.migrate import current_revision, head_revision
 from finance_pack.store.tables import store_info
 
@@ -31,23 +31,22 @@ class AppState:
     context: PackContext
     engine: Engine
     metrics: ApiMetrics
+    clock: Clock  # every route reads the time from here (tests inject a FakeClock)
     kpi_cache: KpiCache = field(default_factory=KpiCache)
 
 
-def create_app(context: PackContext, engine: Engine) -> FastAPI:
+def create_app(context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK) -> FastAPI:
     app = FastAPI(
         title="BlackRoad Finance Ops Pack",
         version=__version__,
         description="Budgets, burn-rate forecasts, invoices and cost-anomaly alerts.",
     )
     metrics = ApiMetrics()
-    app.state.finance = AppState(context=context, engine=engine, metrics=metrics)
+    app.state.finance = AppState(context=context, engine=engine, metrics=metrics, clock=clock)
     metrics.install(app)
-    install_auth(app, context, engine)
+    install_auth(app, context, engine, clock)
     install_error_handlers(app)
-    metrics.registry.register(
-        SloCollector(lambda: slo_reports(context, engine, SystemClock().now()))
-    )
+    metrics.registry.register(SloCollector(lambda: slo_reports(context, engine, clock.now())))
     app.include_router(access.router)
     app.include_router(budgets.router)
     app.include_router(slo.router)

@@ -11,12 +11,20 @@ from pydantic import BaseModel, ConfigDict, Field
 from finance_pack.access.actors import Actor
 from finance_pack.api.auth import require
 from finance_pack.api.kpi_cache import kpi_cache_key
-from finance_pack.budget_admin import budgets_in_force, build_budget, remove_budget, set_budget
-from finance_pack.clock import SystemClock
 from finance_pack.costs.queries import CostQueries
-from finance_pack.domain.billing_month import BillingMonth
-from finance_pack.errors import UsageError
-from finance_pack.reporting import ReportSettings, cost_snapshot, kpi_reports
+from finance_pack.services.budget_admin import (
+    budgets_in_force,
+    build_budget,
+    remove_budget,
+    set_budget,
+)
+from finance_pack.services.reporting import (
+    ReportSettings,
+    chosen_budgets,
+    cost_snapshot,
+    kpi_reports,
+    parse_month,
+)
 from finance_pack.store.budgets import budget_to_json
 
 router = APIRouter(prefix="/v1", tags=["budgets"])
@@ -72,7 +80,7 @@ def put_budget(
         thresholds=body.thresholds,
     )
     _before, after = set_budget(
-        state.engine, state.context.config, budget, actor, SystemClock().now()
+        state.engine, state.context.config, budget, actor, state.clock.now()
     )
     return after
 
@@ -82,7 +90,7 @@ def delete_budget(
     request: Request, name: str, actor: Annotated[Actor, require("budgets:write")]
 ) -> dict[str, Any]:
     state = _app_state(request)
-    removed = remove_budget(state.engine, state.context.config, name, actor, SystemClock().now())
+    removed = remove_budget(state.engine, state.context.config, name, actor, state.clock.now())
     return {"deleted": name, "source": removed.source.value}
 
 
@@ -103,14 +111,10 @@ def kpis(
 ) -> Response:
     state = _app_state(request)
     config = state.context.config
-    entries = budgets_in_force(state.engine, config)
-    chosen = [e.budget for e in entries if not budget or e.budget.name in budget]
-    try:
-        billing_month = BillingMonth.parse(month, config.timezone) if month else None
-    except ValueError as exc:
-        raise UsageError(f"month {month!r}: {exc}") from exc
+    chosen = chosen_budgets(state.engine, config, budget)
+    billing_month = parse_month(month, config.timezone)
     settings = ReportSettings.from_config(config, forecaster)
-    now = SystemClock().now()
+    now = state.clock.now()
 
     with cost_snapshot(state.context.cost_store_url, config.timezone) as view:
         snapshot_id = view.snapshot_id

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -19,8 +20,14 @@ from rich.progress import (
 )
 
 from brctl.output import render
-from finance_pack.cli.common import FormatOption, OutputFormat, TargetOption, console, open_context
-from finance_pack.clock import SystemClock
+from finance_pack.cli.common import (
+    FormatOption,
+    OutputFormat,
+    TargetOption,
+    console,
+    now,
+    open_context,
+)
 from finance_pack.costs.ingest import FileKind, IngestReport, ProgressCallback, ingest_files
 from finance_pack.costs.ingest import Progress as IngestProgress
 from finance_pack.costs.snapshots import open_for_writing
@@ -83,7 +90,7 @@ def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
     if not enabled:
         yield None
         return
-    started = datetime.now(UTC)
+    started = time.monotonic()  # a duration for the rate, not a time of day
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -96,7 +103,7 @@ def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
         task = bar.add_task("ingest", total=None, rows=0, rate=0.0)
 
         def update(event: IngestProgress) -> None:
-            seconds = max((datetime.now(UTC) - started).total_seconds(), 1e-6)
+            seconds = max(time.monotonic() - started, 1e-6)
             bar.update(
                 task,
                 total=event.bytes_total,
@@ -207,7 +214,8 @@ def aws_ce(
     import boto3
 
     from finance_pack.providers.aws.calls import call_aws, client
-    from finance_pack.providers.aws.cost_explorer import CostExplorerConnector, sync_cost_explorer
+    from finance_pack.providers.aws.cost_explorer import CostExplorerConnector
+    from finance_pack.services.cost_sync import sync_cost_explorer
 
     first, last = _day(start, "--start"), _day(end, "--end")
     if last <= first:
@@ -222,7 +230,7 @@ def aws_ce(
         ce, billed_metric=aws.cost_explorer_metric, payer_account=str(payer)
     )
     with _writable_store(target, wait) as store:
-        result = sync_cost_explorer(store, connector, first, last, SystemClock().now())
+        result = sync_cost_explorer(store, connector, first, last, now())
     render(
         [{"days_fetched": result.days_fetched, "requests": result.requests, "rows": result.rows}],
         fmt,

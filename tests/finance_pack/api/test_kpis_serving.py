@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from finance_pack_api_support import STEWARD, Api
 
-from finance_pack import reporting
 from finance_pack.api import budgets as budgets_api
 from finance_pack.costs.publish import append_records
 from finance_pack.costs.snapshots import close_snapshots
 from finance_pack.domain.costs import CostRecord
 from finance_pack.domain.money import Money
+from finance_pack.services import reporting
 
 EC2 = {"amount": "1000.00", "currency": "USD", "scope": {"services": ["AmazonEC2"]}}
 ASK = {"month": "2026-05", "budget": "ec2"}

@@ -12,6 +12,7 @@ from cost_files import MAY, generate_rows, write_focus_csv
 from typer.testing import CliRunner, Result
 
 from brctl.cli import app as brctl_app
+from finance_pack.cli.exit_codes import exit_code_for
 from finance_pack.cli.ingest import app
 from finance_pack.context import load_context
 from finance_pack.costs.snapshots import StoreBusyError, open_for_writing
@@ -61,7 +62,7 @@ def test_ingest_gives_up_after_its_wait_with_a_busy_error_naming_no_path(
     path = write_focus_csv(tmp_path / "may.csv", generate_rows(1, 5, MAY))
     result = ingest(target, path, "1.5")
     assert isinstance(result.exception, StoreBusyError)
-    assert result.exception.exit_code == 4
+    assert exit_code_for(result.exception) == 4
     assert "waiting for another ingest to finish" in result.stderr
     assert str(tmp_path) not in str(result.exception)
 
