@@ -207,7 +207,7 @@ class SnapshotStore:
                 if lease.layout_timezone != self.timezone:
                     self._recut_rollup()
                     continue
-                yield SnapshotView(current.id, CostStore(lease.backend(), create_tables=False))
+                yield SnapshotView(current.id, lease.store)
                 return
             finally:
                 _POOL.release(lease)
@@ -231,13 +231,23 @@ class SnapshotStore:
             pass
 
 
-@dataclass(frozen=True, slots=True)
 class SnapshotView:
     """What a reader holds: the snapshot's opaque id (None for a backend without snapshots,
-    whose results must not be cached) and the store opened on it."""
+    whose results must not be cached) and the store opened on it.
 
-    snapshot_id: str | None
-    store: CostStore
+    The store is made on first use: a reader answered from a cache never pays for it.
+    """
+
+    def __init__(self, snapshot_id: str | None, open_store: Callable[[], CostStore]) -> None:
+        self.snapshot_id = snapshot_id
+        self._open_store = open_store
+        self._store: CostStore | None = None
+
+    @property
+    def store(self) -> CostStore:
+        if self._store is None:
+            self._store = self._open_store()
+        return self._store
 
 
 @contextmanager
@@ -250,7 +260,7 @@ def open_for_reading(url: str, timezone: str) -> Iterator[SnapshotView]:
         return
     store = CostStore.open(url, timezone=timezone)
     try:
-        yield SnapshotView(None, store)
+        yield SnapshotView(None, lambda: store)
     finally:
         store.close()
 
@@ -296,6 +306,9 @@ class _Lease:
         cursor_backend = ibis.duckdb.from_connection(self.connection.cursor())
         self.layout_timezone = read_rollup_layout(cursor_backend).timezone
 
+    def store(self) -> CostStore:
+        return CostStore(self.backend(), create_tables=False)
+
     def backend(self) -> Any:
         """This thread's Ibis backend on its own cursor (DuckDB cursors may run in parallel
         threads); kept per thread because making one costs about 60 ms."""
@@ -320,13 +333,20 @@ class _LeasePool:
             if held is not None and held.path == path and held.snapshot_id == snapshot_id:
                 held.users += 1
                 return held
-            lease = _Lease(path, snapshot_id)
-            lease.users = 1
+        # Opened outside the lock: readers of the generation already open are not held up.
+        opened = _Lease(path, snapshot_id)
+        with self._lock:
+            held = self._open.get(path.parent)
+            if held is not None and held.path == path and held.snapshot_id == snapshot_id:
+                opened.connection.close()  # another thread opened it first
+                held.users += 1
+                return held
+            opened.users = 1
             if held is not None:
                 held.retired = True
                 self._close_if_idle(held)
-            self._open[path.parent] = lease
-            return lease
+            self._open[path.parent] = opened
+            return opened
 
     def release(self, lease: _Lease) -> None:
         with self._lock:
