@@ -13,8 +13,9 @@ from finance_pack.api.auth import require
 from finance_pack.api.kpi_cache import kpi_cache_key
 from finance_pack.costs.queries import CostQueries
 from finance_pack.services.budget_admin import (
+    BudgetChange,
+    ScopeChange,
     budgets_in_force,
-    build_budget,
     remove_budget,
     set_budget,
 )
@@ -25,7 +26,7 @@ from finance_pack.services.reporting import (
     kpi_reports,
     parse_month,
 )
-from finance_pack.store.budgets import budget_to_json
+from finance_pack.store.budgets import budget_to_json, entry_json
 
 router = APIRouter(prefix="/v1", tags=["budgets"])
 
@@ -40,13 +41,34 @@ class ScopeIn(BaseModel):
 
 
 class BudgetIn(BaseModel):
-    """A budget as the API takes it; money as a decimal string, never a float."""
+    """A budget as the API takes it; money as a decimal string, never a float.
+
+    A field left out keeps the budget's current value (amount and currency are needed to
+    create one); `scope` and `thresholds`, when given, replace the current ones.
+    """
 
     model_config = ConfigDict(extra="forbid")
-    amount: Annotated[str, Field(pattern=r"^-?\d+(\.\d+)?$", examples=["5000.00"])]
-    currency: Annotated[str, Field(min_length=3, max_length=3, examples=["USD"])]
-    scope: ScopeIn = ScopeIn()
-    thresholds: list[str] = Field(default=[], examples=[["80", "100:forecast"]])
+    amount: Annotated[
+        str | None, Field(pattern=r"^-?\d+(\.\d+)?$", max_length=64, examples=["5000.00"])
+    ] = None
+    currency: Annotated[str | None, Field(min_length=3, max_length=3, examples=["USD"])] = None
+    scope: ScopeIn | None = None
+    thresholds: list[Annotated[str, Field(max_length=32)]] | None = Field(
+        default=None, examples=[["80", "100:forecast"]]
+    )
+
+    def to_change(self, name: str) -> BudgetChange:
+        scope = None
+        if self.scope is not None:
+            tags = [f"{k}={v}" for k, values in self.scope.tags.items() for v in values]
+            scope = ScopeChange(
+                self.scope.providers,
+                self.scope.accounts,
+                self.scope.services,
+                self.scope.regions,
+                tags,
+            )
+        return BudgetChange(name, self.amount, self.currency, scope, self.thresholds)
 
 
 def _app_state(request: Request) -> Any:
@@ -59,30 +81,24 @@ def list_budgets(
 ) -> list[dict[str, Any]]:
     state = _app_state(request)
     entries = budgets_in_force(state.engine, state.context.config)
-    return [{**budget_to_json(e.budget), "source": e.source.value} for e in entries]
+    # A stored budget that is not valid is listed with its `error`; it never hides the rest.
+    return [{**entry_json(e), "source": e.source.value} for e in entries]
 
 
-@router.put("/budgets/{name}", summary="Create or replace a budget (audited)")
+@router.put("/budgets/{name}", summary="Create a budget or change the fields given (audited)")
 def put_budget(
     request: Request, name: str, body: BudgetIn, actor: Annotated[Actor, require("budgets:write")]
 ) -> dict[str, Any]:
     state = _app_state(request)
-    tags = [f"{k}={v}" for k, values in body.scope.tags.items() for v in values]
-    budget = build_budget(
-        name,
-        body.amount,
-        body.currency,
-        providers=body.scope.providers,
-        accounts=body.scope.accounts,
-        services=body.scope.services,
-        regions=body.scope.regions,
-        tags=tags,
-        thresholds=body.thresholds,
+    result = set_budget(
+        state.engine, state.context.config, body.to_change(name), actor, state.clock.now()
     )
-    _before, after = set_budget(
-        state.engine, state.context.config, budget, actor, state.clock.now()
-    )
-    return after
+    return {
+        **result.after,
+        "created": result.created,
+        "changed": list(result.changed),
+        "warnings": list(result.warnings),
+    }
 
 
 @router.delete("/budgets/{name}", summary="Delete a managed budget (audited)")
@@ -111,7 +127,8 @@ def kpis(
 ) -> Response:
     state = _app_state(request)
     config = state.context.config
-    chosen = chosen_budgets(state.engine, config, budget)
+    # A budget that cannot be read or computed is a row with its `error`; the rest are there.
+    chosen, broken = chosen_budgets(state.engine, config, budget)
     billing_month = parse_month(month, config.timezone)
     settings = ReportSettings.from_config(config, forecaster)
     now = state.clock.now()
@@ -122,12 +139,13 @@ def kpis(
         def compute() -> bytes:
             queries = CostQueries(view.store.backend)
             reports = kpi_reports(queries, chosen, settings, now=now, month=billing_month)
-            return json.dumps([r.to_json_dict() for r in reports]).encode()
+            rows = sorted([*reports, *broken], key=lambda r: r.budget)
+            return json.dumps([r.to_json_dict() for r in rows]).encode()
 
         if snapshot_id is None:  # a backend without snapshots: nothing to key a cache on
             return Response(compute(), media_type="application/json")
         asked = {"month": month, "budget": budget, "forecaster": settings.forecaster}
-        versions = [budget_to_json(b) for b in chosen]
+        versions = [budget_to_json(b) for b in chosen] + [b.to_json_dict() for b in broken]
         etag = '"' + kpi_cache_key(snapshot_id, versions, asked, now.date()) + '"'
         if etag in _etags(request.headers.get("if-none-match")):
             return Response(status_code=304, headers=_validators(etag))
