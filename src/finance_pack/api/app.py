@@ -3,7 +3,7 @@ non-public route declares its permission with `finance_pack.api.auth.require` (a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -26,6 +26,7 @@ from finance_pack.api import (
 from finance_pack.api.auth import install_auth
 from finance_pack.api.dashboard.routes import PUBLIC_PAGES, install_dashboard
 from finance_pack.api.errors import install_error_handlers
+from finance_pack.api.kpi_cache import KpiCache
 from finance_pack.api.metrics import ApiMetrics
 from finance_pack.api.slo_metrics import SloCollector
 from finance_pack.clock import SYSTEM_CLOCK, Clock
@@ -45,6 +46,7 @@ class AppState:
     engine: Engine
     metrics: ApiMetrics
     clock: Clock  # every route reads the time from here (tests inject a FakeClock)
+    kpi_cache: KpiCache = field(default_factory=KpiCache)
 
 
 def create_app(context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK) -> FastAPI:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from finance_pack.access.actors import Actor
 from finance_pack.api.auth import require
+from finance_pack.api.kpi_cache import kpi_cache_key
+from finance_pack.costs.queries import CostQueries
 from finance_pack.services.budget_admin import (
     BudgetChange,
     ScopeChange,
@@ -16,8 +19,14 @@ from finance_pack.services.budget_admin import (
     remove_budget,
     set_budget,
 )
-from finance_pack.services.reporting import budget_kpis
-from finance_pack.store.budgets import entry_json
+from finance_pack.services.reporting import (
+    ReportSettings,
+    chosen_budgets,
+    cost_snapshot,
+    kpi_reports,
+    parse_month,
+)
+from finance_pack.store.budgets import budget_to_json, entry_json
 
 router = APIRouter(prefix="/v1", tags=["budgets"])
 
@@ -102,7 +111,12 @@ def delete_budget(
 
 
 @router.get(
-    "/kpis", summary="KPIs per budget: the same contract as `brctl finance kpi --format json`"
+    "/kpis",
+    summary="KPIs per budget: the same contract as `brctl finance kpi --format json`",
+    description="Answers carry an `ETag` of the data snapshot and budget version: send it back "
+    "in `If-None-Match` to get `304 Not Modified` until data or budgets change.",
+    response_model=list[dict[str, object]],
+    responses={304: {"description": "Not modified since the `ETag` in `If-None-Match`"}},
 )
 def kpis(
     request: Request,
@@ -110,16 +124,44 @@ def kpis(
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"])] = None,
     budget: Annotated[list[str] | None, Query()] = None,
     forecaster: Annotated[str | None, Query(pattern="^(linear|seasonal)$")] = None,
-) -> list[dict[str, object]]:
+) -> Response:
     state = _app_state(request)
+    config = state.context.config
     # A budget that cannot be read or computed is a row with its `error`; the rest are there.
-    reports = budget_kpis(
-        state.engine,
-        state.context.config,
-        state.context.cost_store_url,
-        now=state.clock.now(),
-        names=budget,
-        month=month,
-        forecaster=forecaster,
-    )
-    return [r.to_json_dict() for r in reports]
+    chosen, broken = chosen_budgets(state.engine, config, budget)
+    billing_month = parse_month(month, config.timezone)
+    settings = ReportSettings.from_config(config, forecaster)
+    now = state.clock.now()
+
+    with cost_snapshot(state.context.cost_store_url, config.timezone) as view:
+        snapshot_id = view.snapshot_id
+
+        def compute() -> bytes:
+            queries = CostQueries(view.store.backend)
+            reports = kpi_reports(queries, chosen, settings, now=now, month=billing_month)
+            rows = sorted([*reports, *broken], key=lambda r: r.budget)
+            return json.dumps([r.to_json_dict() for r in rows]).encode()
+
+        if snapshot_id is None:  # a backend without snapshots: nothing to key a cache on
+            return Response(compute(), media_type="application/json")
+        asked = {"month": month, "budget": budget, "forecaster": settings.forecaster}
+        versions = [budget_to_json(b) for b in chosen] + [b.to_json_dict() for b in broken]
+        etag = '"' + kpi_cache_key(snapshot_id, versions, asked, now.date()) + '"'
+        if etag in _etags(request.headers.get("if-none-match")):
+            return Response(status_code=304, headers=_validators(etag))
+        # The same question on any snapshot: while the new snapshot's answer is computed,
+        # others get the previous snapshot's answer (and its ETag) instead of waiting.
+        question = kpi_cache_key("", versions, asked, now.date())
+        etag, body = state.kpi_cache.get_or_compute(etag, compute, question=question)
+    return Response(body, media_type="application/json", headers=_validators(etag))
+
+
+def _validators(etag: str) -> dict[str, str]:
+    return {"ETag": etag, "Cache-Control": "private, no-cache"}
+
+
+def _etags(header: str | None) -> set[str]:
+    """The entity tags of an `If-None-Match` header (weak ones compare equal, RFC 9110)."""
+    if not header:
+        return set()
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}

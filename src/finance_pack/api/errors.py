@@ -13,6 +13,7 @@ from finance_pack.errors import (
     FinanceError,
     NotFoundError,
     PermissionDeniedError,
+    RetryLaterError,
     UnavailableError,
     UsageError,
 )
@@ -41,7 +42,11 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.message if isinstance(exc, CommandError | FinanceError) else str(exc)
         hint = exc.hint if isinstance(exc, CommandError | FinanceError) else None
         body = {"detail": message, **({"hint": hint} if hint else {})}
-        return JSONResponse(body, status_code=_status(exc))
+        # Busy or briefly unavailable: tell the client when the same request can succeed.
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, RetryLaterError) else None
+        )
+        return JSONResponse(body, status_code=_status(exc), headers=headers)
 
     app.add_exception_handler(FinanceError, handle)
     app.add_exception_handler(CommandError, handle)

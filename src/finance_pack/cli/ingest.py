@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     Progress,
@@ -29,6 +30,7 @@ from finance_pack.cli.common import (
 )
 from finance_pack.costs.ingest import FileKind, IngestReport, ProgressCallback, ingest_files
 from finance_pack.costs.ingest import Progress as IngestProgress
+from finance_pack.costs.snapshots import open_for_writing
 from finance_pack.costs.store import CostStore
 from finance_pack.errors import UsageError
 
@@ -45,6 +47,42 @@ SkipOption = Annotated[
 RejectsOption = Annotated[
     Path | None, typer.Option("--rejects", help="Where to write rejected rows (CSV).")
 ]
+WaitOption = Annotated[
+    float,
+    typer.Option(
+        "--wait",
+        min=0,
+        help="Seconds to wait for another ingest to finish before giving up (exit 4).",
+    ),
+]
+DEFAULT_WAIT_SECONDS = 3600.0
+
+
+class _WaitingMessage:
+    """Says on stderr that another writer holds the cost store: at once, then every 10 s."""
+
+    def __init__(self, limit: float) -> None:
+        self._limit, self._next = limit, 0.0
+
+    def __call__(self, waited: float) -> None:
+        if waited >= self._next:
+            _stderr.print(
+                f"waiting for another ingest to finish: {waited:.0f} s of {self._limit:g} s",
+                style="yellow",
+            )
+            self._next = waited + 10.0
+
+
+_stderr = Console(stderr=True, soft_wrap=True)
+
+
+@contextmanager
+def _writable_store(target: Path | None, wait: float) -> Iterator[CostStore]:
+    context = open_context(target)
+    with open_for_writing(
+        context.cost_store_url, context.config.timezone, wait=wait, on_wait=_WaitingMessage(wait)
+    ) as store:
+        yield store
 
 
 @contextmanager
@@ -87,22 +125,21 @@ def _run_files(
     skip_bad_rows: bool,
     rejects: Path | None,
     fmt: OutputFormat,
+    wait: float,
 ) -> None:
-    context = open_context(target)
-    store = CostStore.open(context.cost_store_url, timezone=context.config.timezone)
-    try:
-        with _progress_bar(fmt is OutputFormat.TABLE) as callback:
-            report = ingest_files(
-                store,
-                paths,
-                kind,
-                source=source,
-                skip_bad_rows=skip_bad_rows,
-                rejects_path=rejects,
-                on_progress=callback,
-            )
-    finally:
-        store.close()
+    with (
+        _writable_store(target, wait) as store,
+        _progress_bar(fmt is OutputFormat.TABLE) as callback,
+    ):
+        report = ingest_files(
+            store,
+            paths,
+            kind,
+            source=source,
+            skip_bad_rows=skip_bad_rows,
+            rejects_path=rejects,
+            on_progress=callback,
+        )
     render([_report_row(report, fmt)], fmt, title=f"ingest {kind.value}")
 
 
@@ -135,12 +172,13 @@ def focus(
     rejects: RejectsOption = None,
     target: TargetOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
+    wait: WaitOption = DEFAULT_WAIT_SECONDS,
 ) -> None:
     """Load FOCUS 1.x exports; a billing month already loaded from the same source is replaced.
 
     Example: brctl finance ingest focus 'exports/2026-05/*.csv.gz' --source aws-payer
     """
-    _run_files(FileKind.FOCUS, paths, target, source, skip_bad_rows, rejects, fmt)
+    _run_files(FileKind.FOCUS, paths, target, source, skip_bad_rows, rejects, fmt, wait)
 
 
 @app.command("cur")
@@ -151,12 +189,13 @@ def cur(
     rejects: RejectsOption = None,
     target: TargetOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
+    wait: WaitOption = DEFAULT_WAIT_SECONDS,
 ) -> None:
     """Load AWS Cost and Usage Report files (CUR 2.0 or legacy), amortised cost included.
 
     Example: brctl finance ingest cur 'cur/2026-05/*.parquet'
     """
-    _run_files(FileKind.CUR, paths, target, source, skip_bad_rows, rejects, fmt)
+    _run_files(FileKind.CUR, paths, target, source, skip_bad_rows, rejects, fmt, wait)
 
 
 @app.command("aws-ce")
@@ -165,6 +204,7 @@ def aws_ce(
     end: Annotated[str, typer.Option("--end", help="Day after the last, YYYY-MM-DD.")],
     target: TargetOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
+    wait: WaitOption = DEFAULT_WAIT_SECONDS,
 ) -> None:
     """Fetch daily cost per service and linked account from Cost Explorer (only missing or
     estimated days: each request is billed).
@@ -189,11 +229,8 @@ def aws_ce(
     connector = CostExplorerConnector(
         ce, billed_metric=aws.cost_explorer_metric, payer_account=str(payer)
     )
-    store = CostStore.open(context.cost_store_url, timezone=context.config.timezone)
-    try:
+    with _writable_store(target, wait) as store:
         result = sync_cost_explorer(store, connector, first, last, now())
-    finally:
-        store.close()
     render(
         [{"days_fetched": result.days_fetched, "requests": result.requests, "rows": result.rows}],
         fmt,

@@ -7,7 +7,7 @@ a day from Cost Explorer replaces that day for the source and nothing else.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -48,6 +48,27 @@ def records_table(records: Sequence[CostRecord], source: str, load_id: int) -> p
             "Tags": [canonical_tags_json(r.tags) for r in records],
         }
     )
+
+
+def append_records(store: CostStore, source: str, records: Sequence[CostRecord]) -> int:
+    """Add `records` to `source` (rows already stored stay) and re-roll the days they touch."""
+    if not records:
+        return 0
+    con = store.duckdb
+    row = con.execute(f"SELECT coalesce(max(load_id), 0) + 1 FROM {schema.LINE_ITEMS}").fetchone()
+    days = sorted({r.charge_period_start.astimezone(UTC).date() for r in records})
+    con.begin()
+    try:
+        con.register("incoming_records", records_table(records, source, int(row[0])))
+        con.execute(f"INSERT INTO {schema.LINE_ITEMS} BY NAME SELECT * FROM incoming_records")
+        con.unregister("incoming_records")
+        # Loads >= 0 are every load: nothing is dropped, the touched days are rolled up again.
+        replace_utc_days(con, source, days, 0, store.rollup_layout())
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return len(records)
 
 
 def replace_days(

@@ -11,6 +11,7 @@ another billing time zone rebuilds the rollup once, in one transaction.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,19 +21,24 @@ import ibis
 from finance_pack.costs import schema
 from finance_pack.costs.rollup import UTC_ZONE, RollupLayout, rebuild_rollup
 from finance_pack.domain.billing_month import billing_zone
-from finance_pack.errors import UnavailableError, UsageError
+from finance_pack.errors import RetryLaterError, UsageError
 
 ROLLUP_TAG_KEYS = "rollup_tag_keys"
 ROLLUP_TIMEZONE = "rollup_timezone"
 DEFAULT_MEMORY_LIMIT = "1GB"
+RETRY_AFTER_SECONDS = 5
+
+log = logging.getLogger(__name__)
 
 
 class CostStore:
     """Owns one Ibis connection to the cost tables."""
 
-    def __init__(self, backend: Any) -> None:
+    def __init__(self, backend: Any, *, create_tables: bool = True) -> None:
+        """`create_tables=False` for a read-only snapshot, which is complete by construction."""
         self.backend = backend
-        self._ensure_tables()
+        if create_tables:
+            self._ensure_tables()
 
     @classmethod
     def open(
@@ -55,7 +61,11 @@ class CostStore:
         try:
             backend = ibis.connect(url)
         except Exception as exc:  # the backends raise their own types; all mean "unreachable"
-            raise UnavailableError(f"cannot open cost store {url!r}: {exc}") from exc
+            # The detail names paths and processes: logged here, never shown to API callers.
+            log.warning("cannot open the cost store: %s", exc)
+            raise RetryLaterError(
+                "the cost store cannot be opened", retry_after=RETRY_AFTER_SECONDS
+            ) from exc
         store = cls(backend)
         if store.is_duckdb and memory_limit:
             # Keeps big ingests under the memory target; DuckDB spills to its temp directory.

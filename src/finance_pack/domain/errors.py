@@ -50,3 +50,15 @@ class UnavailableError(FinanceError):
 
 class ConflictError(FinanceError):
     """The request contradicts an earlier one (an idempotency key reused with other data)."""
+
+
+class RetryLaterError(UnavailableError):
+    """Busy or briefly unavailable: the same request can succeed after `retry_after` seconds.
+
+    Shells show the message as is (the API also sets `Retry-After`), so it must not name
+    paths, processes or versions.
+    """
+
+    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from finance_pack.config import FinanceConfig
 from finance_pack.costs.queries import CostQueries, Dimension, Metric
-from finance_pack.costs.store import CostStore
+from finance_pack.costs.snapshots import SnapshotView, open_for_reading
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budget_snapshot import BudgetSnapshot
 from finance_pack.domain.budgets import Budget, BudgetFailure
@@ -28,16 +28,20 @@ from finance_pack.store.budgets import BudgetEntry, entry_name
 
 @contextmanager
 def cost_queries(url: str, timezone: str) -> Iterator[CostQueries]:
-    """The cost store, open only while it is read: DuckDB lets one process write its file,
-    so a long-lived API or agent must not keep it open while `ingest` runs.
+    """Queries on the cost store's current snapshot (complete, whatever a writer is doing).
 
     `timezone` is the billing time zone (finance.yaml `timezone`): the rollup's days follow it.
     """
-    store = CostStore.open(url, timezone=timezone)
-    try:
-        yield CostQueries(store.backend)
-    finally:
-        store.close()
+    with open_for_reading(url, timezone) as view:
+        yield CostQueries(view.store.backend)
+
+
+@contextmanager
+def cost_snapshot(url: str, timezone: str) -> Iterator[SnapshotView]:
+    """The current snapshot with its opaque id (None: not cacheable); build `CostQueries` on
+    `view.store.backend` only when a query is needed (it reads the rollup layout)."""
+    with open_for_reading(url, timezone) as view:
+        yield view
 
 
 @dataclass(frozen=True)

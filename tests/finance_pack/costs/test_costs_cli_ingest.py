@@ -31,7 +31,7 @@ def test_ingest_focus_reports_rows_and_replaced_periods_as_json(
     report = json.loads(result.output)[0]
     assert report["rows"] == 50
     assert report["periods_replaced"] == ["export 2026-05"]
-    assert (target / "packs" / "finance" / "state" / "costs.duckdb").is_file()
+    assert (target / "packs" / "finance" / "state" / "costs.snapshots" / "CURRENT").is_file()
 
 
 def test_ingest_focus_with_a_bad_row_raises_a_validation_error_naming_the_line(

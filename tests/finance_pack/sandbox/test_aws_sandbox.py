@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from finance_pack.cli.sandbox import app, run_aws_sandbox
 from finance_pack.clock import FakeClock
 from finance_pack.context import load_context
-from finance_pack.costs.store import CostStore
+from finance_pack.costs.snapshots import open_for_reading
 from finance_pack.errors import UnavailableError
 from finance_pack.providers.aws.access import check_aws_access
 from finance_pack.providers.aws.calls import client
@@ -47,13 +47,10 @@ def ingest_aws_ce(brctl: Run, sandbox: RunningAwsSandbox) -> dict[str, int]:
 
 
 def billed_in_store(target: Path) -> Decimal:
-    store = CostStore.open(load_context(target).cost_store_url)
-    try:
-        row = store.duckdb.execute(
+    with open_for_reading(load_context(target).cost_store_url, "UTC") as view:
+        row = view.store.duckdb.execute(
             "SELECT sum(BilledCost) FROM cost_line_items WHERE source = 'aws-ce'"
         ).fetchone()
-    finally:
-        store.close()
     assert row is not None
     return Decimal(row[0])
 
