@@ -20,6 +20,7 @@ from finance_pack.api.dashboard.views import (
     anomalies_page,
     backtest_page,
     budgets_page,
+    invoices_page,
     slo_page,
 )
 from finance_pack.clock import Clock
@@ -135,6 +136,16 @@ def anomalies(
 ) -> HTMLResponse:
     cards = anomalies_page(request.app.state.finance.engine, state)
     return _render(request, "anomalies.html", actor, title="Anomalies", cards=cards, state=state)
+
+
+@router.get("/invoices", response_class=HTMLResponse)
+def invoices(
+    request: Request,
+    actor: Annotated[Actor, page_requires("invoices:read")],
+    status: Annotated[str | None, Query(max_length=24)] = None,
+) -> HTMLResponse:
+    rows = invoices_page(request.app.state.finance.engine, status)
+    return _render(request, "invoices.html", actor, title="Invoices", rows=rows, status=status)
 
 
 @router.get("/slo", response_class=HTMLResponse)

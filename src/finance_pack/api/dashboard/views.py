@@ -23,6 +23,7 @@ from finance_pack.domain.budgets import BudgetFailure
 from finance_pack.errors import UsageError
 from finance_pack.services.backtest import forecast_backtest
 from finance_pack.services.budget_admin import budgets_in_force
+from finance_pack.services.invoices import invoice_json
 from finance_pack.services.reporting import (
     ReportSettings,
     budget_snapshots,
@@ -32,6 +33,7 @@ from finance_pack.services.reporting import (
 from finance_pack.services.slos import slo_reports
 from finance_pack.store.alerts import list_incidents
 from finance_pack.store.budgets import BudgetEntry
+from finance_pack.store.invoices import list_invoices
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +201,13 @@ def anomalies_page(engine: Engine, state: str | None) -> list[IncidentCard]:
             )
         )
     return cards
+
+
+def invoices_page(engine: Engine, status: str | None) -> list[dict[str, Any]]:
+    """Exactly `/v1/invoices`'s objects, newest first."""
+    with engine.connect() as connection:
+        records = list_invoices(connection, status=status, limit=200)
+    return [invoice_json(record) for record in records]
 
 
 def slo_page(context: PackContext, engine: Engine, now: datetime) -> list[dict[str, object]]:

@@ -171,6 +171,12 @@ def test_the_dashboard_in_chromium_shows_the_api_figures_without_errors(demo: Ru
         assert page.locator("article.incident").count() == len(incidents) >= 1
         page.screenshot(path=str(ARTIFACTS / "anomalies-desktop.png"), full_page=True)
 
+        page.get_by_role("link", name="Invoices").click()
+        page.wait_for_selector("table.invoices")
+        invoices = page.request.get(f"{base}/v1/invoices").json()
+        assert page.locator("tr[data-invoice]").count() == len(invoices) >= 1
+        page.screenshot(path=str(ARTIFACTS / "invoices-desktop.png"), full_page=True)
+
         page.get_by_role("link", name="Forecast accuracy").click()
         page.wait_for_selector("table.backtest")
         page.screenshot(path=str(ARTIFACTS / "forecasts-desktop.png"), full_page=True)

@@ -242,3 +242,20 @@ def test_anomalies_need_alerts_read_and_are_not_offered_without_it(dashboard: Ap
     _sign_in(dashboard, CATALYST)
     assert 'href="/anomalies"' not in dashboard.client.get("/").text
     assert dashboard.client.get("/anomalies").status_code == 403
+
+
+def test_invoices_show_the_api_rows_with_their_state(dashboard: Api) -> None:
+    token = {"Authorization": f"Bearer {dashboard.token(CATALYST)}"}
+    customer = {"id": "acme", "name": "Acme Corp", "email": "ap@acme.test", "currency": "usd"}
+    dashboard.client.post("/v1/customers", json=customer, headers=token)
+    body = {"customer": "acme", "amount": "1250.00", "currency": "usd"}
+    created = dashboard.client.post("/v1/invoices", json=body, headers=token)
+    assert created.status_code in (200, 201), created.text
+    _sign_in(dashboard, CATALYST)
+    [row] = [
+        r for r in dashboard.client.get("/v1/invoices").json() if r["id"] == created.json()["id"]
+    ]
+    page = dashboard.client.get("/invoices").text
+    shown = re.search(rf'data-invoice="{row["id"]}">.*?data-col="amount">([^<]+)<', page, re.S)
+    assert shown is not None and shown.group(1) == "USD 1250.00"
+    assert f">{row['status']}<" in page
