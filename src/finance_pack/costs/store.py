@@ -21,6 +21,7 @@ from finance_pack.costs import schema
 from finance_pack.costs.rollup import UTC_ZONE, RollupLayout, rebuild_rollup
 from finance_pack.domain.billing_month import billing_zone
 from finance_pack.errors import UnavailableError, UsageError
+from finance_pack.secrets import redact_url as redact
 
 ROLLUP_TAG_KEYS = "rollup_tag_keys"
 ROLLUP_TIMEZONE = "rollup_timezone"
@@ -55,7 +56,8 @@ class CostStore:
         try:
             backend = ibis.connect(url)
         except Exception as exc:  # the backends raise their own types; all mean "unreachable"
-            raise UnavailableError(f"cannot open cost store {url!r}: {exc}") from exc
+            detail = str(exc).replace(url, redact(url))
+            raise UnavailableError(f"cannot open cost store {redact(url)!r}: {detail}") from exc
         store = cls(backend)
         if store.is_duckdb and memory_limit:
             # Keeps big ingests under the memory target; DuckDB spills to its temp directory.
