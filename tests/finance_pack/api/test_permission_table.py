@@ -117,8 +117,11 @@ def test_every_served_route_has_a_row_in_the_permission_table(installed_target: 
     served = set(_served(client))
     missing = sorted(served - set(ROUTE_PERMISSIONS))
     stale = sorted(set(ROUTE_PERMISSIONS) - served)
-    assert not missing, "routes served but missing from ROUTE_PERMISSIONS in " + __file__ + ":\n" + (
-        "\n".join(f'    ("{m}", "{p}"): "<permission from DESIGN §6>",' for m, p in missing)
+    assert not missing, (
+        "routes served but missing from ROUTE_PERMISSIONS in "
+        + __file__
+        + ":\n"
+        + ("\n".join(f'    ("{m}", "{p}"): "<permission from DESIGN §6>",' for m, p in missing))
     )
     assert not stale, f"rows for routes the app no longer serves: {stale}"
 

@@ -83,7 +83,9 @@ def test_every_command_has_a_row() -> None:
     listed = set(CLI_PERMISSIONS) | set(LOCAL_OPERATOR) | READ_ONLY
     missing = sorted(offered - listed)
     assert not missing, f"commands without a row in {__file__}: {missing}"
-    assert not sorted(listed - offered), f"rows for commands that no longer exist: {listed - offered}"
+    assert not sorted(listed - offered), (
+        f"rows for commands that no longer exist: {listed - offered}"
+    )
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_GRANTS))
@@ -98,11 +100,8 @@ def test_every_command_admits_exactly_the_roles_design_grants_it(
         brctl("roles", "bind", SUBJECT, role)
     failures = []
     for command, (permission, args) in sorted(CLI_PERMISSIONS.items()):
-        code, out, err = brctl("finance", *command.split(), *args, "--as", SUBJECT)
-        if permission in ROLE_GRANTS[role]:
-            ok = code != 3
-        else:
-            ok = code == 3 and permission in err
+        code, _out, err = brctl("finance", *command.split(), *args, "--as", SUBJECT)
+        ok = code != 3 if permission in ROLE_GRANTS[role] else code == 3 and permission in err
         if not ok:
             expected = "allowed" if permission in ROLE_GRANTS[role] else f"denied {permission}"
             failures.append(f"{role} {command}: expected {expected}, got {code} {err[-200:]}")

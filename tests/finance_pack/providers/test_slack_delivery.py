@@ -35,8 +35,12 @@ class _ForwardThen502(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        headers = {k: v for k, v in self.headers.items() if k.lower() in ("authorization", "content-type")}
-        answer = httpx.post(self.upstream + self.path.removeprefix("/api"), content=body, headers=headers)
+        headers = {
+            k: v for k, v in self.headers.items() if k.lower() in ("authorization", "content-type")
+        }
+        answer = httpx.post(
+            self.upstream + self.path.removeprefix("/api"), content=body, headers=headers
+        )
         if self.path.endswith("/chat.postMessage"):
             self._send(502, b"<html>502 Bad Gateway</html>", "text/html")
         else:
