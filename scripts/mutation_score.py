@@ -19,6 +19,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from mutmut.stats import status_by_exit_code  # mutmut's own meaning of its exit codes
+
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "mutants" / "src"
 
@@ -31,8 +33,7 @@ def scores() -> dict[str, Counter[str]]:
             continue
         module = str(meta.relative_to(MUTANTS)).removesuffix(".py.meta")
         per_module[module] = Counter(
-            "not run" if code is None else STATUS.get(code, f"exit {code}")
-            for code in codes.values()
+            "not run" if code is None else status_by_exit_code[code] for code in codes.values()
         )
     return per_module
 
