@@ -11,12 +11,28 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from brctl.errors import ValidationError as BrctlValidationError
 from brctl.yamlfile import line_of, read_yaml, validate_data
-from finance_pack.domain.budgets import Budget, Scope, Threshold
+from finance_pack.domain.budgets import (
+    MAX_BUDGET_NAME_LENGTH,
+    Budget,
+    Scope,
+    Threshold,
+    budget_amount_problem,
+    budget_name_problem,
+    normalize_budget_name,
+)
 from finance_pack.domain.currencies import normalize_currency
 from finance_pack.domain.money import Money
 from finance_pack.errors import ValidationError
@@ -85,9 +101,32 @@ class ScopeConfig(_Section):
         )
 
 
+def _normal_budget_name(value: Any) -> Any:
+    return normalize_budget_name(value) if isinstance(value, str) else value
+
+
+def _budget_name_fits(value: str) -> str:
+    problem = budget_name_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+BudgetName = Annotated[
+    str,
+    BeforeValidator(_normal_budget_name),
+    AfterValidator(_budget_name_fits),
+    Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+        description="Letters, digits, '-' and '_'; NFKC-normalised, so look-alikes collide",
+        json_schema_extra={"maxLength": MAX_BUDGET_NAME_LENGTH},
+    ),
+]
+
+
 class BudgetConfig(_Section):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
-    amount: Annotated[ExactDecimal, Field(gt=0)]
+    name: BudgetName
+    amount: Annotated[ExactDecimal, Field(gt=0, allow_inf_nan=False)]
     currency: CurrencyCode
     scope: ScopeConfig = ScopeConfig()
     thresholds: list[str | int] = []
@@ -99,6 +138,13 @@ class BudgetConfig(_Section):
         if len(set(parsed)) != len(parsed):
             raise ValueError("duplicated threshold")
         return values
+
+    @model_validator(mode="after")
+    def _amount_fits(self) -> BudgetConfig:
+        problem = budget_amount_problem(Money(self.amount, self.currency))
+        if problem:
+            raise ValueError(problem)
+        return self
 
     def to_domain(self) -> Budget:
         return Budget(
@@ -149,16 +195,48 @@ class BudgeteerConfig(_Section):
         return timedelta(hours=self.grace_hours)
 
 
+class WatcherScopeConfig(_Section):
+    """Margins for the series in one scope (the most specific matching scope wins)."""
+
+    scope: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")], str]
+    relative_margin_pct: Annotated[ExactDecimal, Field(gt=0)] = Decimal(30)
+    absolute_margin: Annotated[ExactDecimal, Field(ge=0)] = Decimal(25)
+    direction: Literal["up", "down", "both"] = "up"
+
+
 class WatcherConfig(_Section):
     relative_margin_pct: Annotated[ExactDecimal, Field(gt=0)] = Decimal(30)
     absolute_margin: Annotated[ExactDecimal, Field(ge=0)] = Decimal(25)
     baseline_days: Annotated[int, Field(ge=3, le=90)] = 14
     max_alerts_per_minute: Annotated[int, Field(ge=1, le=60)] = 20
+    direction: Literal["up", "down", "both"] = "up"
+    scopes: list[WatcherScopeConfig] = []
+    dimensions: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]] = Field(
+        default=[], description="Dimensions beyond provider, account, service and region"
+    )
+    # About 230 bytes a point: 1,000 fit in api.max_body_bytes (256 KiB); raise both together.
+    max_batch_points: Annotated[int, Field(ge=1, le=100_000)] = 1_000
+    webhook_url: str | None = Field(
+        default=None,
+        description="Also send alerts here (signed with FINANCE_WATCHER_WEBHOOK_SECRET)",
+    )
+    dashboard_url: str | None = None
+    inbox_dir: str | None = Field(
+        default=None, description="Folder where FOCUS/CUR exports land (relative: to the pack)"
+    )
 
 
 class ApiConfig(_Section):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8787
+    max_body_bytes: Annotated[
+        int,
+        Field(
+            ge=1024,
+            le=64 * 1024 * 1024,
+            description="Larger request bodies are refused with 413 before they are read",
+        ),
+    ] = 256 * 1024
 
 
 class FinanceConfig(_Section):

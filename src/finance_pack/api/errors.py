@@ -28,6 +28,9 @@ STATUSES: dict[type[Exception], int] = {
 
 
 def _status(exc: Exception) -> int:
+    declared = getattr(exc, "http_status", None)  # e.g. 413 for an oversized batch
+    if isinstance(declared, int):
+        return declared
     return next((code for kind, code in STATUSES.items() if isinstance(exc, kind)), 500)
 
 

@@ -6,9 +6,13 @@ import typer
 
 from finance_pack.cli import (
     agent,
+    alerts,
+    anomalies,
     audit,
     budget,
     budgeteer,
+    costs,
+    dashboard,
     db,
     demo,
     doctor,
@@ -34,6 +38,8 @@ def build_app() -> typer.Typer:
     app.command("kpi")(kpi.kpi)
     app.command("slo")(slo.slo)
     app.command("audit")(audit.audit)
+    app.command("costs")(costs.costs)
+    app.command("dashboard-link")(dashboard.dashboard_link)
     app.add_typer(budget.app, name="budget")
     app.add_typer(forecast.app, name="forecast")
     app.add_typer(ingest.app, name="ingest")
@@ -42,4 +48,6 @@ def build_app() -> typer.Typer:
     app.add_typer(db.app, name="db")
     app.add_typer(token.app, name="token")
     app.add_typer(sandbox.app, name="sandbox")
+    app.add_typer(alerts.app, name="alerts")
+    app.add_typer(anomalies.app, name="anomalies")
     return app

@@ -31,3 +31,17 @@ def set_if_absent(engine: Engine, agent: str, key: str, value: str, now: datetim
         existing = get_value(engine, agent, key)
         assert existing is not None
         return existing
+
+
+def set_value(engine: Engine, agent: str, key: str, value: str, now: datetime) -> None:
+    """Store `value`, replacing any value there."""
+    with engine.begin() as connection:
+        changed = connection.execute(
+            agent_state.update()
+            .where(agent_state.c.agent == agent, agent_state.c.key == key)
+            .values(value=value, updated_at=now)
+        )
+        if changed.rowcount == 0:
+            connection.execute(
+                agent_state.insert().values(agent=agent, key=key, value=value, updated_at=now)
+            )
