@@ -31,6 +31,14 @@ CLI_PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "token list": ("roles:write", ()),
     "token revoke": ("roles:write", ("tok_missing",)),
     "audit": ("audit:read", ()),
+    "alerts list": ("alerts:read", ()),
+    "alerts ack": ("alerts:write", ("999",)),
+    "alerts silence": (
+        "alerts:write",
+        ("--scope", "provider=aws", "--until", "2030-01-01T00:00:00"),
+    ),
+    # A sign-in link for the acting subject (one for someone else needs roles:write).
+    "dashboard-link": ("kpis:read", ()),
 }
 # Change only the local install, run by whoever can write the deployment directory.
 LOCAL_OPERATOR: dict[str, str] = {
@@ -41,7 +49,16 @@ LOCAL_OPERATOR: dict[str, str] = {
     "sandbox slack": "a local emulator",
     "sandbox aws": "a local emulator",
 }
-READ_ONLY = {"doctor", "kpi", "slo", "budget list", "forecast backtest", "db status"}
+READ_ONLY = {
+    "doctor",
+    "kpi",
+    "slo",
+    "costs",
+    "budget list",
+    "forecast backtest",
+    "anomalies backtest",
+    "db status",
+}
 
 NO_ROLE = "(no role)"
 ROLE_GRANTS: dict[str, frozenset[str]] = {
