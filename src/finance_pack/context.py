@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -55,7 +54,7 @@ class PackContext:
 
     @property
     def cost_store_url(self) -> str:
-        return os.environ.get(COST_STORE_URL_ENV) or f"duckdb:///{self.state_dir / 'costs.duckdb'}"
+        return read_secret(COST_STORE_URL_ENV) or f"duckdb:///{self.state_dir / 'costs.duckdb'}"
 
 
 def load_context(target: Path | None = None) -> PackContext:

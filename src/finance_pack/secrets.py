@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from finance_pack.errors import UsageError
 
@@ -51,3 +52,28 @@ def secret_source(name: str, environ: Mapping[str, str] | None = None) -> str | 
     if env.get(f"{name}_FILE"):
         return "file"
     return None
+
+
+SECRET_QUERY_KEYS = frozenset({"password", "sslpassword", "secret", "token", "access_token"})
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password hidden, for messages and logs: the one in the user part and one
+    given as a query parameter (`postgresql://host/db?user=fin&password=...`)."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a malformed port (`:notaport`) raises here
+    except ValueError:
+        return "<unparseable database URL>"
+    netloc = parts.netloc
+    if parts.password is not None:
+        userinfo, host = netloc.rsplit("@", 1)
+        netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    query = [
+        (key, "***" if key.lower() in SECRET_QUERY_KEYS else value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    text = f"{parts.scheme}://{netloc}{parts.path}"
+    if query:
+        text += "?" + urlencode(query, safe="*")
+    return text + (f"#{parts.fragment}" if parts.fragment else "")

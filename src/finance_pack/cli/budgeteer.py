@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from finance_pack.access.actors import ActingAsOption, authorize_cli
+from finance_pack.access.audit import record_audit
 from finance_pack.agents.budgeteer.factory import build_budgeteer
 from finance_pack.cli.common import TargetOption, console, now, open_context, open_state
 
@@ -21,12 +22,20 @@ def run_now(
     target: TargetOption = None,
     acting_as: ActingAsOption = None,
 ) -> None:
-    """Post the burn-rate summary now (needs budgets:write). It does not replace the weekly one.
+    """Post the burn-rate summary now (needs budgets:write; audited). It does not replace the
+    weekly one.
 
     Example: brctl finance budgeteer run-now --channel "#finops"
     """
     context = open_context(target)
-    authorize_cli(context, "budgets:write", acting_as)
-    budgeteer = build_budgeteer(context, open_state(context))
-    posted = budgeteer.run_now(now(), channel or None)
+    actor = authorize_cli(context, "budgets:write", acting_as)
+    engine = open_state(context)
+    budgeteer = build_budgeteer(context, engine)
+    at = now()
+    posted = budgeteer.run_now(at, channel or None)
+    with engine.begin() as connection:
+        after = {"requested": channel or "all", "posted": posted}
+        record_audit(
+            connection, actor, "budgeteer.run-now", "agent:budgeteer", None, after, "cli", at=at
+        )
     console.print(f"[green]posted the summary to {', '.join(posted) or 'no channel'}[/]")

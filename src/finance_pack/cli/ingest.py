@@ -20,6 +20,8 @@ from rich.progress import (
 )
 
 from brctl.output import render
+from finance_pack.access.actors import ActingAsOption, Actor, authorize_cli
+from finance_pack.access.audit import record_audit
 from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
@@ -27,7 +29,9 @@ from finance_pack.cli.common import (
     console,
     now,
     open_context,
+    open_state,
 )
+from finance_pack.context import PackContext
 from finance_pack.costs.ingest import FileKind, IngestReport, ProgressCallback, ingest_files
 from finance_pack.costs.ingest import Progress as IngestProgress
 from finance_pack.costs.snapshots import open_for_writing
@@ -35,6 +39,8 @@ from finance_pack.costs.store import CostStore
 from finance_pack.errors import UsageError
 
 app = typer.Typer(help="Load cost data: FOCUS or CUR files, or AWS Cost Explorer.")
+
+COSTS_WRITE = "costs:write"
 
 PathsArgument = Annotated[list[str], typer.Argument(help="Files or globs (CSV, CSV.gz, Parquet).")]
 SourceOption = Annotated[
@@ -126,7 +132,10 @@ def _run_files(
     rejects: Path | None,
     fmt: OutputFormat,
     wait: float,
+    acting_as: str | None,
 ) -> None:
+    context = open_context(target)
+    actor = authorize_cli(context, COSTS_WRITE, acting_as)
     with (
         _writable_store(target, wait) as store,
         _progress_bar(fmt is OutputFormat.TABLE) as callback,
@@ -140,7 +149,28 @@ def _run_files(
             rejects_path=rejects,
             on_progress=callback,
         )
+    _audit(context, actor, f"costs.ingest.{kind.value}", _audit_record(report))
     render([_report_row(report, fmt)], fmt, title=f"ingest {kind.value}")
+
+
+def _audit_record(report: IngestReport) -> dict[str, object]:
+    return {
+        "sources": sorted({period.rsplit(" ", 1)[0] for period in report.periods}),
+        "files": [str(path) for path in report.files],
+        "rows": report.rows,
+        "rejected": len(report.rejected),
+        "periods_replaced": list(report.periods),
+    }
+
+
+def _audit(context: PackContext, actor: Actor, action: str, after: dict[str, object]) -> None:
+    """DESIGN §6: every mutating command writes an audit record (after the load committed)."""
+    engine = open_state(context)
+    try:
+        with engine.begin() as connection:
+            record_audit(connection, actor, action, "cost-store", None, after, "cli", at=now())
+    finally:
+        engine.dispose()
 
 
 def _periods(periods: Sequence[str]) -> str:
@@ -173,12 +203,14 @@ def focus(
     target: TargetOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
     wait: WaitOption = DEFAULT_WAIT_SECONDS,
+    acting_as: ActingAsOption = None,
 ) -> None:
-    """Load FOCUS 1.x exports; a billing month already loaded from the same source is replaced.
+    """Load FOCUS 1.x exports; a billing month already loaded from the same source is replaced
+    (needs costs:write; audited).
 
     Example: brctl finance ingest focus 'exports/2026-05/*.csv.gz' --source aws-payer
     """
-    _run_files(FileKind.FOCUS, paths, target, source, skip_bad_rows, rejects, fmt, wait)
+    _run_files(FileKind.FOCUS, paths, target, source, skip_bad_rows, rejects, fmt, wait, acting_as)
 
 
 @app.command("cur")
@@ -190,12 +222,14 @@ def cur(
     target: TargetOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
     wait: WaitOption = DEFAULT_WAIT_SECONDS,
+    acting_as: ActingAsOption = None,
 ) -> None:
-    """Load AWS Cost and Usage Report files (CUR 2.0 or legacy), amortised cost included.
+    """Load AWS Cost and Usage Report files (CUR 2.0 or legacy), amortised cost included
+    (needs costs:write; audited).
 
     Example: brctl finance ingest cur 'cur/2026-05/*.parquet'
     """
-    _run_files(FileKind.CUR, paths, target, source, skip_bad_rows, rejects, fmt, wait)
+    _run_files(FileKind.CUR, paths, target, source, skip_bad_rows, rejects, fmt, wait, acting_as)
 
 
 @app.command("aws-ce")
@@ -205,9 +239,10 @@ def aws_ce(
     target: TargetOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
     wait: WaitOption = DEFAULT_WAIT_SECONDS,
+    acting_as: ActingAsOption = None,
 ) -> None:
     """Fetch daily cost per service and linked account from Cost Explorer (only missing or
-    estimated days: each request is billed).
+    estimated days: each request is billed). Needs costs:write; audited.
 
     Example: brctl finance ingest aws-ce --start 2026-05-01 --end 2026-06-01
     """
@@ -221,6 +256,7 @@ def aws_ce(
     if last <= first:
         raise UsageError("--end must be after --start (it is exclusive)")
     context = open_context(target)
+    actor = authorize_cli(context, COSTS_WRITE, acting_as)
     aws = context.config.providers.aws
     session = boto3.Session()
     sts = client(session, "sts", region=aws.region, endpoint_url=aws.endpoint_url)
@@ -231,6 +267,12 @@ def aws_ce(
     )
     with _writable_store(target, wait) as store:
         result = sync_cost_explorer(store, connector, first, last, now())
+    summary = {
+        "days_fetched": result.days_fetched,
+        "requests": result.requests,
+        "rows": result.rows,
+    }
+    _audit(context, actor, "costs.ingest.aws-ce", {"start": start, "end": end, **summary})
     render(
         [{"days_fetched": result.days_fetched, "requests": result.requests, "rows": result.rows}],
         fmt,

@@ -22,6 +22,7 @@ from finance_pack.costs import schema
 from finance_pack.costs.rollup import UTC_ZONE, RollupLayout, rebuild_rollup
 from finance_pack.domain.billing_month import billing_zone
 from finance_pack.errors import RetryLaterError, UsageError
+from finance_pack.secrets import redact_url as redact
 
 ROLLUP_TAG_KEYS = "rollup_tag_keys"
 ROLLUP_TIMEZONE = "rollup_timezone"
@@ -62,7 +63,8 @@ class CostStore:
             backend = ibis.connect(url)
         except Exception as exc:  # the backends raise their own types; all mean "unreachable"
             # The detail names paths and processes: logged here, never shown to API callers.
-            log.warning("cannot open the cost store: %s", exc)
+            detail = str(exc).replace(url, redact(url))
+            log.warning("cannot open the cost store %s: %s", redact(url), detail)
             raise RetryLaterError(
                 "the cost store cannot be opened", retry_after=RETRY_AFTER_SECONDS
             ) from exc

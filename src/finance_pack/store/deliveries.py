@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Table, and_, select
+from sqlalchemy import Engine, Table, and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from finance_pack.store.tables import budgeteer_posts, threshold_alerts
@@ -161,14 +161,16 @@ def mark_retry(
 
 
 def next_retry_at(engine: Engine, table: Table) -> datetime | None:
+    """When a delivery next becomes claimable: a retry falling due, or the lease running out
+    on a claim whose holder may have been killed (its work is then taken over)."""
     with engine.connect() as connection:
-        value = connection.execute(
-            select(table.c.next_attempt_at)
-            .where(table.c.state.in_(("retry", "failed")))
-            .order_by(table.c.next_attempt_at)
-            .limit(1)
+        retry = connection.execute(
+            select(func.min(table.c.next_attempt_at)).where(table.c.state.in_(("retry", "failed")))
         ).scalar()
-    return value
+        lease = connection.execute(
+            select(func.min(table.c.lease_until)).where(table.c.state == "claimed")
+        ).scalar()
+    return min((value for value in (retry, lease) if value is not None), default=None)
 
 
 def adopt_week_keyed_post(engine: Engine, channel: str, slot_at: datetime, key: str) -> int:

@@ -36,6 +36,7 @@ def head_revision() -> str | None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    check_reachable(engine)
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 

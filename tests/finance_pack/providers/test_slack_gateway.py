@@ -161,28 +161,38 @@ def test_rate_limit_longer_than_the_wait_budget_fails_fast_as_transient(
     assert len(slack_emulator.emulator.requests("chat.postMessage")) == 1
 
 
-def test_server_errors_are_retried_until_success(
+def test_server_errors_are_retried_until_success_for_calls_safe_to_repeat(
     slack_emulator: RunningSlackEmulator, make_gateway: GatewayFactory
 ) -> None:
-    slack_emulator.emulator.inject_fault(500, method="chat.postMessage", count=2)
+    slack_emulator.emulator.inject_fault(500, method="auth.test", count=2)
 
-    make_gateway().post_message("#finops", "eventually")
+    make_gateway().auth_check()
 
-    statuses = [r.status for r in slack_emulator.emulator.requests("chat.postMessage")]
+    statuses = [r.status for r in slack_emulator.emulator.requests("auth.test")]
     assert statuses == [500, 500, 200]
-    assert len(slack_emulator.emulator.messages()) == 1
+
+
+def test_a_server_error_on_a_post_is_transient_maybe_delivered_and_not_resent(
+    slack_emulator: RunningSlackEmulator, make_gateway: GatewayFactory
+) -> None:
+    slack_emulator.emulator.inject_fault(503, method="chat.postMessage")
+
+    with pytest.raises(SlackTransientError) as caught:
+        make_gateway().post_message("#finops", "never")
+
+    assert (caught.value.channel, caught.value.maybe_delivered) == ("#finops", True)
+    assert len(slack_emulator.emulator.requests("chat.postMessage")) == 1
 
 
 def test_exhausted_retries_raise_transient_error_after_max_attempts(
     slack_emulator: RunningSlackEmulator, make_gateway: GatewayFactory
 ) -> None:
-    slack_emulator.emulator.inject_fault(503)
+    slack_emulator.emulator.inject_fault(503, method="auth.test")
 
-    with pytest.raises(SlackTransientError) as caught:
-        make_gateway().post_message("#finops", "never")
+    with pytest.raises(SlackTransientError):
+        make_gateway().auth_check()
 
-    assert caught.value.channel == "#finops"
-    assert len(slack_emulator.emulator.requests("chat.postMessage")) == FAST_RETRIES.max_attempts
+    assert len(slack_emulator.emulator.requests("auth.test")) == FAST_RETRIES.max_attempts
 
 
 @pytest.mark.parametrize(
@@ -227,8 +237,8 @@ def test_retries_never_log_the_token(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    slack_emulator.emulator.inject_fault(500, count=1)
-    make_gateway().post_message("#finops", "x")
+    slack_emulator.emulator.inject_fault(500, method="auth.test", count=1)
+    make_gateway().auth_check()
     assert "retry 1 of 2" in caplog.text
     assert slack_emulator.token not in caplog.text
 

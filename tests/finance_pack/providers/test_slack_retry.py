@@ -56,7 +56,7 @@ def test_server_errors_back_off_exponentially_then_stop_at_max_attempts() -> Non
     handler, slept = make_handler(max_total_wait_seconds=100)
     state = RetryState()
     failing = HttpResponse(status_code=502, headers={})
-    results = [attempt(handler, state, response=failing) for _ in range(4)]
+    results = [attempt(handler, state, "conversations.history", failing) for _ in range(4)]
     assert results == [True, True, True, False]
     assert slept == [1.0, 2.0, 4.0]
 
@@ -65,7 +65,7 @@ def test_total_wait_budget_stops_retries_early() -> None:
     handler, slept = make_handler(max_total_wait_seconds=3.5)
     state = RetryState()
     failing = HttpResponse(status_code=500, headers={})
-    assert [attempt(handler, state, response=failing) for _ in range(3)] == [True, True, False]
+    assert [attempt(handler, state, "auth.test", failing) for _ in range(3)] == [True, True, False]
     assert sum(slept) <= 3.5
 
 
@@ -86,3 +86,19 @@ def test_ambiguous_failures_are_retried_only_for_calls_safe_to_repeat() -> None:
     handler, _ = make_handler()
     assert not attempt(handler, RetryState(), "chat.postMessage", error=TimeoutError())
     assert attempt(handler, RetryState(), "conversations.history", error=TimeoutError())
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_server_error_on_a_post_is_not_resent_it_may_have_landed(status: int) -> None:
+    handler, slept = make_handler()
+    failing = HttpResponse(status_code=status, headers={})
+    assert not attempt(handler, RetryState(), "chat.postMessage", failing)
+    assert not attempt(handler, RetryState(), "files.completeUploadExternal", failing)
+    assert attempt(handler, RetryState(), "chat.update", failing)
+    assert slept == [pytest.approx(0.5, abs=0.5)]
+
+
+def test_a_rate_limited_post_is_resent_slack_refused_it() -> None:
+    handler, _ = make_handler()
+    limited = HttpResponse(status_code=429, headers={})
+    assert attempt(handler, RetryState(), "chat.postMessage", limited)

@@ -30,6 +30,7 @@ from finance_pack.providers.slack import (
     SlackPermanentError,
     SlackTransientError,
 )
+from finance_pack.providers.slack.delivery import post_once
 from finance_pack.store.agent_state import set_if_absent
 from finance_pack.store.deliveries import (
     Claim,
@@ -244,22 +245,29 @@ class Budgeteer:
         oldest: datetime,
         raise_errors: bool = False,
     ) -> PostedMessage | None:
-        try:
-            if claim.maybe_posted:
-                found = self.gateway.find_message(
-                    channel, metadata.event_type, metadata.key, oldest
-                )
-                if found is not None:
-                    log.info(
-                        "%s already in %s (found by metadata); recording it", metadata.key, channel
-                    )
-                    self._record(table, claim, found, now)
-                    return found
-            message, snapshots = build()
-            posted = self.gateway.post_message(
+        snapshots: list[BudgetSnapshot] = []
+
+        def post() -> PostedMessage:
+            message, built = build()
+            snapshots.extend(built)
+            return self.gateway.post_message(
                 channel, message.text, message.blocks, metadata=metadata
             )
+
+        try:
+            delivered = post_once(
+                self.gateway,
+                channel,
+                metadata,
+                post,
+                maybe_posted=claim.maybe_posted,
+                oldest=oldest,
+            )
+            posted = delivered.message
             self._record(table, claim, posted, now)
+            if delivered.found:
+                log.info("%s already in %s (found by metadata); recorded", metadata.key, channel)
+                return posted
         except SlackPermanentError as exc:
             log.error("cannot post %s to %s: %s", metadata.key, channel, exc)
             mark_retry(

@@ -26,6 +26,7 @@ from finance_pack.providers.slack import (
     SlackPermanentError,
     SlackTransientError,
 )
+from finance_pack.providers.slack.delivery import post_once
 from finance_pack.providers.webhook import WebhookError, WebhookSink
 from finance_pack.store import alerts as store
 from finance_pack.store.deliveries import Claim, mark_posted, mark_retry, try_claim
@@ -132,13 +133,15 @@ class AlertDispatcher:
         text = incident_text(incident, row.incident_id, self.dashboard_url)
         metadata = MessageMetadata(EVENT_TYPE, f"incident:{row.incident_id}", {"kind": "open"})
         if row.kind == "open":
-            if claim.attempts > 1:  # an earlier attempt may have reached Slack
-                found = self.gateway.find_message(
-                    self.channel, EVENT_TYPE, metadata.key, incident.first_seen - timedelta(days=1)
-                )
-                if found is not None:
-                    return found
-            return self.gateway.post_message(self.channel, text, blocks(text), metadata=metadata)
+            gateway = self.gateway
+            return post_once(
+                gateway,
+                self.channel,
+                metadata,
+                lambda: gateway.post_message(self.channel, text, blocks(text), metadata=metadata),
+                maybe_posted=claim.attempts > 1,  # an earlier attempt may have reached Slack
+                oldest=incident.first_seen - timedelta(days=1),
+            ).message
         reply = thread_text(incident, row.incident_id, row.kind)
         posted = self.gateway.post_message(
             thread.channel_id, reply, blocks(reply), thread_ts=thread.message_ts

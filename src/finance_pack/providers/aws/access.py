@@ -47,7 +47,7 @@ def check_aws_access(
     except FinanceError as exc:
         return [Finding(CHECK, Status.FAIL, exc.message)]
     findings.append(_cost_explorer_finding(session, endpoint_url, today or date.today()))
-    findings.append(_scope_finding(session, endpoint_url, str(identity["Arn"])))
+    findings.append(scope_finding(session, endpoint_url, str(identity["Arn"])))
     return findings
 
 
@@ -67,7 +67,8 @@ def _cost_explorer_finding(session: Any, endpoint_url: str | None, today: date) 
     return Finding(CHECK, Status.OK, "Cost Explorer readable (one request, billed $0.01)")
 
 
-def _scope_finding(session: Any, endpoint_url: str | None, caller_arn: str) -> Finding:
+def scope_finding(session: Any, endpoint_url: str | None, caller_arn: str) -> Finding:
+    """OK only when IAM simulation says none of WRITE_ACTIONS is allowed for the principal."""
     iam = client(session, "iam", endpoint_url=endpoint_url)
     try:
         reply = iam.simulate_principal_policy(

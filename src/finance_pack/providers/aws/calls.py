@@ -1,5 +1,6 @@
-"""The one way we call AWS: clients with botocore's standard retries, plus a bounded tenacity
-retry for throttling, and errors turned into messages a user can act on."""
+"""The one way we call AWS: one retry layer (tenacity, bounded, exponential backoff with
+jitter) for throttling, server errors and dropped connections, and errors turned into messages a
+user can act on. botocore's own retries are off: nested inside ours they made up to 15 calls."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from botocore.config import Config
-from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
 from tenacity import (
     RetryError,
     Retrying,
@@ -39,9 +46,7 @@ EXPIRED_CODES = frozenset(
         "UnrecognizedClientException",
     }
 )
-BOTO_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=10, read_timeout=60
-)
+BOTO_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=10, read_timeout=60)
 
 
 def client(
@@ -62,6 +67,17 @@ def _throttled(exc: BaseException) -> bool:
     return _code(exc) in THROTTLING_CODES
 
 
+def _worth_retrying(exc: BaseException) -> bool:
+    """Throttling, a server error or a dropped connection: our calls only read, so repeating
+    one is safe."""
+    if isinstance(exc, ConnectionClosedError | ReadTimeoutError | EndpointConnectionError):
+        return True
+    if isinstance(exc, ClientError):
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        return _throttled(exc) or status >= 500
+    return False
+
+
 def call_aws(
     operation: str,
     fn: Callable[[], T],
@@ -69,9 +85,10 @@ def call_aws(
     attempts: int = 5,
     wait: wait_base | None = None,
 ) -> T:
-    """Run `fn`; retry throttling with exponential backoff, then raise a clear FinanceError."""
+    """Run `fn`; retry throttling, server errors and dropped connections with exponential
+    backoff, then raise a clear FinanceError."""
     retrying = Retrying(
-        retry=retry_if_exception(_throttled),
+        retry=retry_if_exception(_worth_retrying),
         stop=stop_after_attempt(attempts),
         wait=wait or wait_exponential_jitter(initial=1, max=30),
         reraise=False,
@@ -79,16 +96,25 @@ def call_aws(
     try:
         return retrying(fn)
     except RetryError as exc:
+        last = exc.last_attempt.exception()
+        if last is not None and not _throttled(last):
+            raise _failure(operation, last) from last
         raise UnavailableError(
             f"AWS {operation} is still throttled after {attempts} attempts",
             hint="Cost Explorer allows a few requests per second; try again in a minute",
-        ) from exc.last_attempt.exception()
-    except ClientError as exc:
-        raise translate(operation, exc) from exc
-    except (NoCredentialsError, EndpointConnectionError) as exc:
-        raise UnavailableError(
+        ) from last
+    except (ClientError, NoCredentialsError, EndpointConnectionError) as exc:
+        raise _failure(operation, exc) from exc
+
+
+def _failure(operation: str, exc: BaseException) -> FinanceError:
+    if isinstance(exc, ClientError):
+        return translate(operation, exc)
+    if isinstance(exc, NoCredentialsError):
+        return UnavailableError(
             f"AWS {operation}: {exc}", hint="configure credentials (AWS_PROFILE or a role)"
-        ) from exc
+        )
+    return UnavailableError(f"AWS {operation}: {exc}", hint="check the network and endpoint_url")
 
 
 def translate(operation: str, exc: ClientError) -> FinanceError:

@@ -133,7 +133,11 @@ def slack_failure(exc: Exception, channel: str | None, *, posting: bool) -> Exce
         if status == 429 or status >= 500 or code in TRANSIENT_CODES:
             headers = exc.response.headers or {}
             retry_after = retry_after_seconds(headers) if status == 429 else None
-            return SlackTransientError(code, channel, retry_after=retry_after)
+            # 429 means Slack refused it; a 5xx may have been answered after the post landed.
+            maybe_delivered = posting and status >= 500
+            return SlackTransientError(
+                code, channel, retry_after=retry_after, maybe_delivered=maybe_delivered
+            )
         return SlackPermanentError(code, channel)
     if isinstance(exc, _UploadUrlFailed):
         return SlackTransientError(str(exc), channel)

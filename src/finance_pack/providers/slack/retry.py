@@ -2,7 +2,9 @@
 
 slack_sdk retries inside each HTTP call when given `RetryHandler`s. Its built-in handlers sleep
 with `time.sleep`, retry only 500/503, and have no bound on the total wait; ours honours
-`Retry-After` on 429, retries 5xx and connection failures with exponential backoff and jitter,
+`Retry-After` on 429, retries 5xx and connection failures of calls safe to repeat with
+exponential backoff and jitter (a post whose outcome is unknown is never resent here: see
+`providers.slack.delivery`),
 and stops at `max_attempts` or once waiting longer would exceed `max_total_wait_seconds` (a
 Slack answering 429 for minutes must not stall an agent: it gets a `SlackTransientError`).
 """
@@ -130,6 +132,10 @@ class BoundedRetryHandler(RetryHandler):
                 if retry_after is not None:
                     return self.policy.rate_limit_seconds(retry_after)
             if response.status_code in RETRYABLE_STATUSES:
+                if response.status_code != 429 and _api_method(request) not in IDEMPOTENT_METHODS:
+                    # A 5xx may come from a proxy after Slack took the post: resending could
+                    # post twice, so the caller looks the message up by its metadata first.
+                    return None
                 return self.policy.backoff_seconds(state.current_attempt)
             return None
         if error is None or not _is_network_error(error):
