@@ -242,7 +242,7 @@ def _row_error(problems: Sequence[RowProblem], total: int | None = None) -> Vali
     first = problems[0]
     count = total if total is not None else len(problems)
     others = "\n".join(f"  {p.describe()}" for p in problems[1:5])
-    message = f"column {first.column}: {first.reason}"
+    message = first.what()
     if first.text:
         message += f" (line: {first.text[:120]!r})"
     if count > 1:
