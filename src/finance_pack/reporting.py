@@ -16,7 +16,8 @@ from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budgets import Budget
 from finance_pack.domain.daily import local_daily_totals
 from finance_pack.domain.forecasting import HISTORY_DAYS_WANTED
-from finance_pack.domain.kpis import FxRates, KpiReport, compute_kpis
+from finance_pack.domain.fx import FxTable
+from finance_pack.domain.kpis import KpiReport, compute_kpis
 from finance_pack.domain.movers import Mover, biggest_movers
 from finance_pack.domain.spend import SpendSeries
 
@@ -42,19 +43,18 @@ class ReportSettings:
     timezone: str
     metric: Metric
     forecaster: str
-    fx_rates: FxRates
+    fx_rates: FxTable
+    #: The billing currency (finance.yaml): spend is read in it, other currencies converted.
+    currency: str
 
     @classmethod
     def from_config(cls, config: FinanceConfig, forecaster: str | None = None) -> ReportSettings:
-        rates: dict[tuple[str, str], Decimal] = {}
-        for pair, rate in config.fx_rates.items():
-            base, quote = pair.split("/")
-            rates[(base, quote)] = rate
         return cls(
             timezone=config.timezone,
             metric=config.cost_metric,
             forecaster=forecaster or config.budgeteer.forecaster,
-            fx_rates=rates,
+            fx_rates=FxTable.from_config(config.fx_rates),
+            currency=config.billing_currency,
         )
 
 
@@ -95,7 +95,9 @@ def budget_snapshots(
     month = month or default_month(queries, settings, now)
     start = month.start - timedelta(days=HISTORY_DAYS_WANTED)
     scopes = {b.name: b.scope for b in budgets}
-    series = queries.spend_series_many(scopes, start, month.end, None, settings.metric)
+    series = queries.spend_series_many(
+        scopes, start, month.end, settings.currency, settings.metric, settings.fx_rates
+    )
     data_start = queries.data_start()
     snapshots = []
     for budget in budgets:
@@ -141,7 +143,15 @@ def _week_movers(
     week = timedelta(days=7)
 
     def spend(start: datetime, end: datetime) -> Mapping[str, Decimal]:
-        rows = queries.spend_by_dimension(budget.scope, dimension, start, end, settings.metric)
+        rows = queries.spend_by_dimension(
+            budget.scope,
+            dimension,
+            start,
+            end,
+            settings.metric,
+            settings.currency,
+            settings.fx_rates,
+        )
         return {row.key: row.amount.amount for row in rows}
 
     return biggest_movers(spend(as_of - week, as_of), spend(as_of - 2 * week, as_of - week))

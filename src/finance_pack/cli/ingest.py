@@ -20,9 +20,11 @@ from rich.progress import (
 from brctl.output import render
 from finance_pack.cli.common import FormatOption, OutputFormat, TargetOption, console, open_context
 from finance_pack.clock import SystemClock
+from finance_pack.costs.currency_rule import CurrencyRule
 from finance_pack.costs.ingest import FileKind, IngestReport, ProgressCallback, ingest_files
 from finance_pack.costs.ingest import Progress as IngestProgress
 from finance_pack.costs.store import CostStore
+from finance_pack.domain.fx import FxTable
 from finance_pack.errors import UsageError
 
 app = typer.Typer(help="Load cost data: FOCUS or CUR files, or AWS Cost Explorer.")
@@ -93,6 +95,9 @@ def _run_files(
                 skip_bad_rows=skip_bad_rows,
                 rejects_path=rejects,
                 on_progress=callback,
+                currencies=CurrencyRule(
+                    context.config.billing_currency, FxTable.from_config(context.config.fx_rates)
+                ),
             )
     finally:
         store.close()

@@ -63,7 +63,12 @@ CHECKS: tuple[Check, ...] = (
     ),
 )
 
-ANY_BAD_SQL = " OR ".join(f"coalesce(({check.condition}), false)" for check in CHECKS)
+
+def any_bad_sql(checks: Sequence[Check]) -> str:
+    return " OR ".join(f"coalesce(({check.condition}), false)" for check in checks)
+
+
+ANY_BAD_SQL = any_bad_sql(CHECKS)
 # The same minus the currency list, which is cheaper checked once per distinct value.
 ROW_CHECKS_SQL = " OR ".join(
     f"coalesce(({c.condition}), false)" for c in CHECKS if c.column != "BillingCurrency"
@@ -147,13 +152,14 @@ def locate_bad_rows(
     header_lines: int,
     skipped_lines: Sequence[int] = (),
     limit: int | None = 20,
+    checks: Sequence[Check] = CHECKS,
 ) -> list[RowProblem]:
     """Re-read the file single-threaded (so row order is file order) and name the bad rows.
 
     `select_sql` yields canonical columns; `skipped_lines` are lines the reader rejected, which
     do not appear among the rows and so shift later line numbers.
     """
-    flags = ", ".join(f"coalesce(({c.condition}), false) AS c{i}" for i, c in enumerate(CHECKS))
+    flags = ", ".join(f"coalesce(({c.condition}), false) AS c{i}" for i, c in enumerate(checks))
     limit_sql = f"LIMIT {limit}" if limit is not None else ""
     threads, ordered = con.execute(
         "SELECT current_setting('threads'), current_setting('preserve_insertion_order')"
@@ -164,7 +170,7 @@ def locate_bad_rows(
         rows = con.execute(
             f"""SELECT rn, {flags} FROM (
                     SELECT row_number() OVER () AS rn, * FROM ({select_sql})
-                ) WHERE {ANY_BAD_SQL} ORDER BY rn {limit_sql}"""
+                ) WHERE {any_bad_sql(checks)} ORDER BY rn {limit_sql}"""
         ).fetchall()
     finally:
         con.execute(f"SET threads = {int(threads)}")
@@ -172,7 +178,7 @@ def locate_bad_rows(
     problems = []
     for rn, *failed in rows:
         line = _line_of_row(int(rn), header_lines, skipped_lines)
-        check = CHECKS[failed.index(True)]
+        check = checks[failed.index(True)]
         problems.append(RowProblem(file, line, check.column, check.reason))
     return problems
 

@@ -29,12 +29,12 @@ from finance_pack.costs.store import read_rollup_layout
 from finance_pack.domain.billing_month import billing_zone, local_midnight_utc
 from finance_pack.domain.budgets import Scope
 from finance_pack.domain.costs import tag_needle
+from finance_pack.domain.fx import FxTable
 from finance_pack.domain.money import CurrencyMismatchError, Money
 from finance_pack.domain.spend import SpendPoint, SpendSeries
 
 Metric = Literal["BilledCost", "EffectiveCost"]
 Dimension = Literal["service", "account"]
-DEFAULT_CURRENCY = "USD"
 _ONE_DAY = timedelta(days=1)
 _ONE_HOUR = timedelta(hours=1)
 _ZERO = Decimal(0)
@@ -84,7 +84,9 @@ class CostQueries:
         )
         return joined.drop("day_start", "day_end")
 
-    def _scoped(self, scope: Scope, start: datetime, end: datetime, currency: str | None) -> Any:
+    def _scoped(
+        self, scope: Scope, start: datetime, end: datetime, currency: str | None = None
+    ) -> Any:
         first, stop = self._days.floor(start), self._days.ceil(end)
         table = self._daily_for(scope, first, stop)
         predicates = [
@@ -105,8 +107,9 @@ class CostQueries:
         end: datetime,
         currency: str | None = None,
         metric: Metric = "BilledCost",
+        fx: FxTable | None = None,
     ) -> SpendSeries:
-        return self.spend_series_many({"_": scope}, start, end, currency, metric)["_"]
+        return self.spend_series_many({"_": scope}, start, end, currency, metric, fx)["_"]
 
     def spend_series_many(
         self,
@@ -115,16 +118,23 @@ class CostQueries:
         end: datetime,
         currency: str | None = None,
         metric: Metric = "BilledCost",
+        fx: FxTable | None = None,
     ) -> dict[str, SpendSeries]:
-        """Daily spend of every scope in one query, plus one for freshness and data start."""
+        """Daily spend of every scope in one query, plus one for freshness and data start.
+
+        `currency`: the series' currency. With `fx`, spend in other currencies is converted
+        with the rate of its month (finance.yaml's one rule); without, it is left out.
+        None: the one currency the spend has (two are a `CurrencyMismatchError`).
+        """
         names = list(scopes)
+        filtered = None if fx else currency
         on_rollup = [i for i, name in enumerate(names) if self._rollup_keeps_tags(scopes[name])]
         on_items = [i for i in range(len(names)) if i not in set(on_rollup)]
         parts = []
         if on_rollup:
-            parts.append(self._rollup_sums(scopes, names, on_rollup, start, end, currency, metric))
+            parts.append(self._rollup_sums(scopes, names, on_rollup, start, end, filtered, metric))
         parts += [
-            self._scoped(scopes[names[i]], start, end, currency)
+            self._scoped(scopes[names[i]], start, end, filtered)
             .group_by(["usage_date", "BillingCurrency"])
             .aggregate(amount=lambda t: t[metric].sum())
             .mutate(scope=ibis.literal(i, type="int64"))
@@ -137,7 +147,7 @@ class CostQueries:
         extent = self._extent()
         return {
             name: self._days.series(
-                rows_by_scope[name],
+                _converted(rows_by_scope[name], currency, fx),
                 currency,
                 _as_of(extent.freshness, scopes[name]),
                 (start, end),
@@ -216,8 +226,11 @@ class CostQueries:
         start: datetime,
         end: datetime,
         metric: Metric = "BilledCost",
+        currency: str | None = None,
+        fx: FxTable | None = None,
     ) -> list[DimensionSpend]:
-        """Spend per service or per account (sub account, else billing account), biggest first."""
+        """Spend per service or per account (sub account, else billing account), biggest first;
+        with `currency` and `fx`, all of it in `currency` (converted as `spend_series_many`)."""
         table = self._scoped(scope, start, end, None)
         key = (
             table.ServiceName
@@ -226,13 +239,15 @@ class CostQueries:
         )
         expr = (
             table.mutate(key=key)
-            .group_by(["key", "BillingCurrency"])
+            .group_by(["key", "BillingCurrency", "usage_date"])
             .aggregate(amount=table[metric].sum())
         )
-        result = [
-            DimensionSpend(str(row["key"]), Money(row["amount"], row["BillingCurrency"]))
-            for row in expr.to_pyarrow().to_pylist()
-        ]
+        rows = expr.to_pyarrow().to_pylist()
+        totals: dict[tuple[str, str], Decimal] = {}
+        for row in _converted(rows, currency, fx) if currency and fx else rows:
+            index = (str(row["key"]), str(row["BillingCurrency"]))
+            totals[index] = totals.get(index, _ZERO) + Decimal(row["amount"])
+        result = [DimensionSpend(key, Money(amount, cur)) for (key, cur), amount in totals.items()]
         return sorted(result, key=lambda d: (-d.amount.amount, d.amount.currency, d.key))
 
 
@@ -335,8 +350,15 @@ class _LocalDays:
         currencies = sorted({row["BillingCurrency"] for row in rows})
         if currency is None and len(currencies) > 1:
             raise CurrencyMismatchError(currencies[0], currencies[1])
-        chosen = currency or (currencies[0] if currencies else DEFAULT_CURRENCY)
-        amounts = {row["usage_date"]: Decimal(row["amount"]) for row in rows}
+        if currency is None and not currencies:
+            # No spend says nothing about its currency: the caller knows the billing currency.
+            raise ValueError("no spend to take a currency from: pass the billing currency")
+        chosen = currency or currencies[0]
+        amounts: dict[date, Decimal] = {}
+        for row in rows:
+            amounts[row["usage_date"]] = amounts.get(row["usage_date"], _ZERO) + Decimal(
+                row["amount"]
+            )
         start, end = window
         horizon = min(end, as_of) if as_of else end
         day = self.floor(start)
@@ -352,6 +374,24 @@ class _LocalDays:
         # Data dated after as_of (e.g. a fee row) is still spend; keep it rather than drop it.
         points += [SpendPoint(self.start(d), a, self.hours(d)) for d, a in amounts.items()]
         return SpendSeries(chosen, tuple(sorted(points, key=_start_of)), as_of)
+
+
+def _converted(
+    rows: Sequence[dict[str, Any]], currency: str | None, fx: FxTable | None
+) -> list[dict[str, Any]]:
+    """Rows in `currency`, each converted with the rate of its local day's month."""
+    if currency is None or fx is None:
+        return list(rows)
+    return [
+        row
+        | {
+            "BillingCurrency": currency,
+            "amount": fx.convert(
+                Decimal(row["amount"]), row["BillingCurrency"], currency, row["usage_date"]
+            ),
+        }
+        for row in rows
+    ]
 
 
 def _start_of(point: SpendPoint) -> datetime:

@@ -21,12 +21,13 @@ from finance_pack.domain.forecasting import (
     get_forecaster,
     linear_month_end,
 )
+from finance_pack.domain.fx import FxTable
 from finance_pack.domain.money import CurrencyMismatchError
 from finance_pack.domain.spend import SpendPoint, SpendSeries
 from finance_pack.errors import UsageError
 
-#: Exchange rates: (from currency, to currency) -> units of `to` per unit of `from`.
-FxRates = Mapping[tuple[str, str], Decimal]
+#: Exchange rates: dated (`FxTable`), or (from, to) -> units of `to` per `from` for any month.
+FxRates = FxTable | Mapping[tuple[str, str], Decimal]
 
 _HUNDRED = Decimal(100)
 _PERCENT_QUANTUM = Decimal("0.01")
@@ -141,7 +142,7 @@ def compute_kpis(
         month, now, as_of or series.as_of, data_start or _first_start(series.points)
     )
     currency = budget.amount.currency
-    points = _in_currency(series, currency, fx_rates)
+    points = _in_currency(series, currency, fx_rates, month)
     window_end = min(max(as_of, month.start), month.end)
     month_start = month.start
     mtd = sum(
@@ -203,20 +204,26 @@ def _first_start(points: Sequence[SpendPoint]) -> datetime | None:
 
 
 def _in_currency(
-    series: SpendSeries, currency: str, fx_rates: FxRates | None
+    series: SpendSeries, currency: str, fx_rates: FxRates | None, month: BillingMonth
 ) -> tuple[SpendPoint, ...]:
-    """The series' points in the budget's currency, converted only through an explicit table."""
+    """The series' points in the budget's currency, converted only through an explicit table,
+    each point with the rate of its local month."""
     if series.currency == currency:
         return series.points
-    rates = fx_rates or {}
-    if (series.currency, currency) in rates:
-        rate = rates[(series.currency, currency)]
-    elif (currency, series.currency) in rates:
-        rate = Decimal(1) / rates[(currency, series.currency)]
-    else:
+    table = fx_rates if isinstance(fx_rates, FxTable) else FxTable.constant(fx_rates or {})
+    if not any(
+        pair in table.rates for pair in ((series.currency, currency), (currency, series.currency))
+    ):
         raise CurrencyMismatchError(series.currency, currency)
     return tuple(
-        SpendPoint(point.start, point.amount * rate, point.hours) for point in series.points
+        SpendPoint(
+            point.start,
+            table.convert(
+                point.amount, series.currency, currency, point.start.astimezone(month.zone).date()
+            ),
+            point.hours,
+        )
+        for point in series.points
     )
 
 

@@ -22,6 +22,7 @@ from finance_pack.costs.store import CostStore
 from finance_pack.domain.billing_month import BillingMonth, local_midnight_utc
 from finance_pack.domain.budgets import Budget, Scope
 from finance_pack.domain.costs import CostRecord
+from finance_pack.domain.fx import FxTable
 from finance_pack.domain.money import Money
 from finance_pack.errors import UsageError
 from finance_pack.reporting import ReportSettings, kpi_reports
@@ -84,7 +85,9 @@ def python_daily(zone: str) -> dict[datetime, Decimal]:
 
 
 def mtd_by_budget(queries: CostQueries, zone: str, month: BillingMonth) -> dict[str, Decimal]:
-    settings = ReportSettings(timezone=zone, metric="BilledCost", forecaster="linear", fx_rates={})
+    settings = ReportSettings(
+        timezone=zone, metric="BilledCost", forecaster="linear", fx_rates=FxTable(), currency="USD"
+    )
     reports = kpi_reports(queries, BUDGETS, settings, now=NOW, month=month)
     return {report.budget: report.mtd_spend for report in reports}
 
