@@ -17,7 +17,12 @@ from finance_pack.domain.budgets import Budget
 from finance_pack.domain.daily import local_daily_totals
 from finance_pack.domain.forecasting import HISTORY_DAYS_WANTED
 from finance_pack.domain.fx import FxTable
-from finance_pack.domain.kpis import KpiReport, compute_kpis
+from finance_pack.domain.kpis import (
+    DEFAULT_STALE_AFTER,
+    EmptyCostStoreError,
+    KpiReport,
+    compute_kpis,
+)
 from finance_pack.domain.movers import Mover, biggest_movers
 from finance_pack.domain.spend import SpendSeries
 
@@ -46,6 +51,8 @@ class ReportSettings:
     fx_rates: FxTable
     #: The billing currency (finance.yaml): spend is read in it, other currencies converted.
     currency: str
+    #: Data older than this is stale (finance.yaml `stale_after_hours`).
+    stale_after: timedelta = DEFAULT_STALE_AFTER
 
     @classmethod
     def from_config(cls, config: FinanceConfig, forecaster: str | None = None) -> ReportSettings:
@@ -55,14 +62,14 @@ class ReportSettings:
             forecaster=forecaster or config.budgeteer.forecaster,
             fx_rates=FxTable.from_config(config.fx_rates),
             currency=config.billing_currency,
+            stale_after=timedelta(hours=config.stale_after_hours),
         )
 
 
-def default_month(queries: CostQueries, settings: ReportSettings, now: datetime) -> BillingMonth:
-    """The month of the newest complete data, else the current month."""
-    as_of = queries.as_of()
-    reference = min(as_of - timedelta(microseconds=1), now) if as_of else now
-    return BillingMonth.containing(reference, settings.timezone)
+def default_month(settings: ReportSettings, now: datetime) -> BillingMonth:
+    """The month that contains now in the billing time zone: on the 1st, the new month (with
+    what data it has so far), not the one that just closed."""
+    return BillingMonth.containing(now, settings.timezone)
 
 
 def kpi_reports(
@@ -92,13 +99,15 @@ def budget_snapshots(
     movers: bool = True,
 ) -> list[BudgetSnapshot]:
     """KPIs plus the month's daily spend and the week's movers, per budget (weekly summary)."""
-    month = month or default_month(queries, settings, now)
+    month = month or default_month(settings, now)
+    data_start = queries.data_start()
+    if data_start is None:
+        raise EmptyCostStoreError(month)
     start = month.start - timedelta(days=HISTORY_DAYS_WANTED)
     scopes = {b.name: b.scope for b in budgets}
     series = queries.spend_series_many(
         scopes, start, month.end, settings.currency, settings.metric, settings.fx_rates
     )
-    data_start = queries.data_start()
     snapshots = []
     for budget in budgets:
         report = compute_kpis(
@@ -109,6 +118,7 @@ def budget_snapshots(
             data_start=data_start,
             forecaster=settings.forecaster,
             fx_rates=settings.fx_rates,
+            stale_after=settings.stale_after,
         )
         month_days = (
             _month_days(series[budget.name], month, report.as_of, data_start) if movers else ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -38,6 +39,9 @@ CSV_COLUMNS = [
     "consumption_forecast_pct",
     "consumption_actual_pct",
     "status",
+    "data_age_hours",
+    "stale",
+    "final",
 ]
 
 
@@ -55,12 +59,20 @@ def _table_row(row: dict[str, object]) -> dict[str, object]:
         "forecast %": row["consumption_forecast_pct"],
         "actual %": row["consumption_actual_pct"],
         "status": row["status"],
+        "data age": data_age_text(row["data_age_hours"]),
     }
+
+
+def data_age_text(hours: object) -> str:
+    """`5h`, `1d 14h`: how old the newest data in scope is."""
+    whole = int(Decimal(str(hours)))
+    return f"{whole}h" if whole < 48 else f"{whole // 24}d {whole % 24}h"
 
 
 def kpi(
     month: Annotated[
-        str | None, typer.Option("--month", help="YYYY-MM (default: newest data).")
+        str | None,
+        typer.Option("--month", help="YYYY-MM (default: the current month, billing time zone)."),
     ] = None,
     budget: Annotated[
         list[str] | None, typer.Option("--budget", help="Only these budgets.")
@@ -96,8 +108,14 @@ def kpi(
         )
     rows = [r.to_json_dict() for r in reports]
     for row, report in zip(rows, reports, strict=True):
-        if report.no_spend_in_scope and fmt is not OutputFormat.JSON:
+        if fmt is OutputFormat.JSON:
+            continue
+        if report.stale:
+            row["status"] = f"stale (data {data_age_text(row['data_age_hours'])} old)"
+        elif report.no_spend_in_scope:
             row["status"] = f"{row['status']} (no spend in scope)"
+        if report.final:
+            row["status"] = f"{row['status']}, final"
     if fmt is OutputFormat.TABLE:
         as_of = rows[0]["as_of"] if rows else "n/a"
         currency = rows[0]["currency"] if rows else ""

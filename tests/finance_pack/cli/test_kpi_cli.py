@@ -3,16 +3,23 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from finance_pack.clock import FakeClock
 from finance_pack.sandbox.seed_spend import write_focus_csv
 
 Run = Callable[..., tuple[int, str, str]]
 FIRST, LAST = date(2025, 6, 1), date(2026, 10, 20)
+NOW = datetime(2026, 10, 21, 6, 30, tzinfo=UTC)  # the morning after the last day of data
+
+
+@pytest.fixture(autouse=True)
+def _clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("finance_pack.cli.kpi.SystemClock", lambda: FakeClock(NOW))
 
 
 @pytest.fixture
