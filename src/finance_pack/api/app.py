@@ -4,6 +4,7 @@ non-public route declares its permission with `finance_pack.api.auth.require` (a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -14,10 +15,12 @@ from finance_pack import __version__
 from finance_pack.api import access, budgets, slo
 from finance_pack.api.auth import install_auth
 from finance_pack.api.errors import install_error_handlers
+from finance_pack.api.freshness_metrics import FreshnessCollector
 from finance_pack.api.metrics import ApiMetrics
 from finance_pack.api.slo_metrics import SloCollector
 from finance_pack.clock import SystemClock
 from finance_pack.context import PackContext
+from finance_pack.reporting import cost_queries
 from finance_pack.slos import slo_reports
 from finance_pack.store.migrate import current_revision, head_revision
 from finance_pack.store.tables import store_info
@@ -30,6 +33,11 @@ class AppState:
     context: PackContext
     engine: Engine
     metrics: ApiMetrics
+
+
+def _freshness(context: PackContext) -> dict[str, datetime]:
+    with cost_queries(context.cost_store_url, context.config.timezone) as queries:
+        return queries.freshness_by_provider()
 
 
 def create_app(context: PackContext, engine: Engine) -> FastAPI:
@@ -45,6 +53,13 @@ def create_app(context: PackContext, engine: Engine) -> FastAPI:
     install_error_handlers(app)
     metrics.registry.register(
         SloCollector(lambda: slo_reports(context, engine, SystemClock().now()))
+    )
+    metrics.registry.register(
+        FreshnessCollector(
+            lambda: _freshness(context),
+            lambda: SystemClock().now(),
+            timedelta(hours=context.config.stale_after_hours),
+        )
     )
     app.include_router(access.router)
     app.include_router(budgets.router)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -18,6 +17,7 @@ from finance_pack.cli.common import (
 )
 from finance_pack.clock import SystemClock
 from finance_pack.domain.billing_month import BillingMonth
+from finance_pack.domain.kpis import age_text
 from finance_pack.errors import NotFoundError, UsageError
 from finance_pack.reporting import ReportSettings, cost_queries, kpi_reports
 
@@ -59,14 +59,8 @@ def _table_row(row: dict[str, object]) -> dict[str, object]:
         "forecast %": row["consumption_forecast_pct"],
         "actual %": row["consumption_actual_pct"],
         "status": row["status"],
-        "data age": data_age_text(row["data_age_hours"]),
+        "age": row["data age"],
     }
-
-
-def data_age_text(hours: object) -> str:
-    """`5h`, `1d 14h`: how old the newest data in scope is."""
-    whole = int(Decimal(str(hours)))
-    return f"{whole}h" if whole < 48 else f"{whole // 24}d {whole % 24}h"
 
 
 def kpi(
@@ -110,8 +104,9 @@ def kpi(
     for row, report in zip(rows, reports, strict=True):
         if fmt is OutputFormat.JSON:
             continue
+        row["data age"] = age_text(report.data_age)
         if report.stale:
-            row["status"] = f"stale (data {data_age_text(row['data_age_hours'])} old)"
+            row["status"] = f"stale (data {row['data age']} old)"
         elif report.no_spend_in_scope:
             row["status"] = f"{row['status']} (no spend in scope)"
         if report.final:
@@ -119,7 +114,8 @@ def kpi(
     if fmt is OutputFormat.TABLE:
         as_of = rows[0]["as_of"] if rows else "n/a"
         currency = rows[0]["currency"] if rows else ""
-        title = f"KPIs in {currency}, data as of {as_of}, forecaster {settings.forecaster}"
+        age = f" ({age_text(max(r.data_age for r in reports))} old)" if reports else ""
+        title = f"KPIs in {currency}, data as of {as_of}{age}, forecaster {settings.forecaster}"
         render([_table_row(row) for row in rows], fmt, title=title)
         return
     render(rows, fmt, title="KPIs", columns=None if fmt is OutputFormat.JSON else CSV_COLUMNS)

@@ -149,6 +149,12 @@ class KpiReport:
         return f"{amount.quantize(quantum, rounding=ROUND_HALF_EVEN):f}"
 
 
+def age_text(age: timedelta) -> str:
+    """How old data is, for people: `5h`, `1d 14h` (whole hours, rounded down)."""
+    hours = max(int(age // _HOUR), 0)
+    return f"{hours}h" if hours < 48 else f"{hours // 24}d {hours % 24}h"
+
+
 def compute_kpis(
     series: SpendSeries,
     budget: Budget,

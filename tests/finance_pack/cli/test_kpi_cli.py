@@ -3,7 +3,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -176,3 +176,24 @@ def test_slo_contract_lists_the_three_slos(brctl: Run, installed_target: Path) -
             "p99_seconds",
             "max_seconds",
         } <= set(row)
+
+
+@pytest.mark.parametrize("month", [[], ["--month", "2026-03"], ["--month", "2026-09"]])
+def test_an_empty_store_says_it_is_empty_whatever_the_month(
+    brctl: Run, installed_target: Path, month: list[str]
+) -> None:
+    code, out, err = brctl("finance", "kpi", *month)
+    assert code == 2
+    assert "the cost store is empty" in err and "starts" not in err
+    assert "Traceback" not in err + out
+
+
+def test_the_table_says_how_old_the_data_is(
+    brctl: Run, seeded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = brctl("finance", "kpi", "--format", "table")
+    assert code == 0 and "data as of 2026-10-21T00:00:00Z (6h old)" in " ".join(out.split())
+    later = NOW + timedelta(days=3)
+    monkeypatch.setattr("finance_pack.cli.kpi.SystemClock", lambda: FakeClock(later))
+    code, out, _ = brctl("finance", "kpi", "--month", "2026-10", "--format", "csv")
+    assert code == 0 and "stale (data 3d 6h old)" in out
