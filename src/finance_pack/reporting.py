@@ -13,7 +13,7 @@ from finance_pack.config import FinanceConfig
 from finance_pack.costs.queries import CostQueries, Dimension, Metric
 from finance_pack.costs.store import CostStore
 from finance_pack.domain.billing_month import BillingMonth
-from finance_pack.domain.budgets import Budget
+from finance_pack.domain.budgets import Budget, Scope
 from finance_pack.domain.daily import local_daily_totals
 from finance_pack.domain.forecasting import HISTORY_DAYS_WANTED
 from finance_pack.domain.fx import FxTable
@@ -24,7 +24,9 @@ from finance_pack.domain.kpis import (
     compute_kpis,
 )
 from finance_pack.domain.movers import Mover, biggest_movers
+from finance_pack.domain.scope_match import unmatched_values
 from finance_pack.domain.spend import SpendSeries
+from finance_pack.errors import UsageError
 
 
 @contextmanager
@@ -165,3 +167,28 @@ def _week_movers(
         return {row.key: row.amount.amount for row in rows}
 
     return biggest_movers(spend(as_of - week, as_of), spend(as_of - 2 * week, as_of - week))
+
+
+#: How far back `budget set` looks for spend a new scope matches.
+SCOPE_CHECK_WINDOW = timedelta(days=90)
+
+
+class ScopeMatchesNothingError(UsageError):
+    """A budget scope matched no spend in the last 90 days (`budget set --strict`)."""
+
+
+def scope_warning(queries: CostQueries, scope: Scope, now: datetime) -> str | None:
+    """Why `scope` looks wrong (it matched no spend in 90 days), naming the closest values
+    that exist; None when it matched spend."""
+    start = now - SCOPE_CHECK_WINDOW
+    if queries.scope_has_spend(scope, start, now):
+        return None
+    present = queries.values_present(start, now)
+    if not any(present.values()):
+        return "the cost store has no data in the last 90 days: the scope cannot be checked"
+    lines = ["the scope matched no spend in the last 90 days"]
+    for name, values in unmatched_values(scope, present).items():
+        for value, closest in values.items():
+            hint = f"; closest: {', '.join(closest)}" if closest else ""
+            lines.append(f"  {name} {value!r} matches nothing{hint}")
+    return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from brctl.output import render
 from finance_pack.access.actors import ActingAsOption, authorize_cli
@@ -18,10 +19,12 @@ from finance_pack.cli.common import (
     open_state,
 )
 from finance_pack.clock import SystemClock
+from finance_pack.reporting import ScopeMatchesNothingError, cost_queries, scope_warning
 from finance_pack.store.budgets import BudgetEntry
 
 app = typer.Typer(help="Create, change, list and delete budgets.", no_args_is_help=True)
 
+_warnings = Console(stderr=True, soft_wrap=True)
 Repeatable = Annotated[list[str] | None, typer.Option(show_default=False)]
 
 
@@ -41,13 +44,19 @@ def set_cmd(
             "--threshold", help="PERCENT[:actual|forecast], repeatable (80, 100:forecast)."
         ),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Refuse a scope that matched no spend in 90 days.")
+    ] = False,
     target: TargetOption = None,
     acting_as: ActingAsOption = None,
 ) -> None:
-    """Create or replace a budget (needs budgets:write; audited).
+    """Create or replace a budget (needs budgets:write; audited). A scope that matched no
+    spend in the last 90 days is warned about, naming the closest values (--strict refuses).
+    A service may be named as the CUR code, the FOCUS or the Cost Explorer name.
 
     Example: brctl finance budget set platform --amount 5000 --currency USD
-    --service AmazonEC2 --tag team=platform --threshold 80 --threshold 100:forecast
+    --service "Amazon Elastic Compute Cloud" --tag team=platform --threshold 80
+    --threshold 100:forecast
     """
     context = open_context(target)
     actor = authorize_cli(context, "budgets:write", acting_as)
@@ -62,9 +71,16 @@ def set_cmd(
         tags=tag or [],
         thresholds=threshold or [],
     )
-    before, _after = set_budget(
-        open_state(context), context.config, budget, actor, SystemClock().now()
-    )
+    now = SystemClock().now()
+    with cost_queries(context.cost_store_url, context.config.timezone) as queries:
+        warning = scope_warning(queries, budget.scope, now)
+    if warning and strict:
+        raise ScopeMatchesNothingError(
+            f"budget {name}: {warning}", hint="fix the scope, or leave out --strict"
+        )
+    if warning:
+        _warnings.print(f"[yellow]warning:[/] budget {name}: {warning}", highlight=False)
+    before, _after = set_budget(open_state(context), context.config, budget, actor, now)
     verb = "updated" if before else "created"
     console.print(
         f"[green]{verb} budget {name}[/]: {budget.amount} monthly, {budget.scope.describe()}"

@@ -12,6 +12,7 @@ a day's point starts at the UTC instant of its local midnight and lasts 23, 24 o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +32,7 @@ from finance_pack.domain.budgets import Scope
 from finance_pack.domain.costs import tag_needle
 from finance_pack.domain.fx import FxTable
 from finance_pack.domain.money import CurrencyMismatchError, Money
+from finance_pack.domain.services import canonical_service, service_spellings
 from finance_pack.domain.spend import SpendPoint, SpendSeries
 
 Metric = Literal["BilledCost", "EffectiveCost"]
@@ -219,6 +221,27 @@ class CostQueries:
     def as_of(self, scope: Scope | None = None) -> datetime | None:
         return _as_of(self.freshness_by_provider(), scope or Scope())
 
+    def scope_has_spend(self, scope: Scope, start: datetime, end: datetime) -> bool:
+        """Whether any cost row in [start, end) falls in `scope` (a non-zero amount or not)."""
+        table = self._scoped(scope, start, end)
+        return bool(table.count().to_pyarrow().as_py())
+
+    def values_present(self, start: datetime, end: datetime) -> dict[str, set[str]]:
+        """The distinct providers, accounts, services, regions and tags (`key=value`) of the
+        cost data in [start, end): what a scope can match."""
+        daily = self.backend.table(schema.DAILY)
+        window = daily.filter(
+            daily.usage_date >= self._days.floor(start), daily.usage_date < self._days.ceil(end)
+        )
+        dims = window.select(*schema.DIMENSIONS, "Tags").distinct().to_pyarrow().to_pylist()
+        found: dict[str, set[str]] = {k: set() for k in _SCOPE_COLUMNS}
+        for row in dims:
+            for name, columns in _SCOPE_COLUMNS.items():
+                found[name].update(str(row[c]) for c in columns if row.get(c) is not None)
+            tags = json.loads(row["Tags"] or "{}")
+            found["tags"].update(f"{k}={v}" for k, v in tags.items() if isinstance(v, str))
+        return found
+
     def spend_by_dimension(
         self,
         scope: Scope,
@@ -244,11 +267,21 @@ class CostQueries:
         )
         rows = expr.to_pyarrow().to_pylist()
         totals: dict[tuple[str, str], Decimal] = {}
+        named = canonical_service if dimension == "service" else str
         for row in _converted(rows, currency, fx) if currency and fx else rows:
-            index = (str(row["key"]), str(row["BillingCurrency"]))
+            index = (named(str(row["key"])), str(row["BillingCurrency"]))
             totals[index] = totals.get(index, _ZERO) + Decimal(row["amount"])
         result = [DimensionSpend(key, Money(amount, cur)) for (key, cur), amount in totals.items()]
         return sorted(result, key=lambda d: (-d.amount.amount, d.amount.currency, d.key))
+
+
+_SCOPE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "providers": ("ProviderName",),
+    "accounts": ("BillingAccountId", "SubAccountId"),
+    "services": ("ServiceName",),
+    "regions": ("RegionId",),
+    "tags": (),
+}
 
 
 def scope_predicates(table: Any, scope: Scope) -> list[Any]:
@@ -266,7 +299,8 @@ def scope_predicates(table: Any, scope: Scope) -> list[Any]:
             | table.SubAccountId.isin(accounts).fill_null(False)
         )
     if scope.services:
-        predicates.append(table.ServiceName.isin(sorted(scope.services)))
+        # Any spelling of a service (CUR code, FOCUS or Cost Explorer name) matches them all.
+        predicates.append(table.ServiceName.isin(sorted(service_spellings(scope.services))))
     if scope.regions:
         predicates.append(table.RegionId.isin(sorted(scope.regions)))
     for key, values in sorted(scope.tags.items()):
