@@ -17,23 +17,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from math import ceil
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import ibis
-import pyarrow as pa
 
 from finance_pack.costs import schema
+from finance_pack.costs.local_days import LocalDays, converted
 from finance_pack.costs.rollup import UTC_ZONE
 from finance_pack.costs.store import read_rollup_layout
-from finance_pack.domain.billing_month import billing_zone, local_midnight_utc
+from finance_pack.domain.billing_month import billing_zone
 from finance_pack.domain.budgets import Scope
 from finance_pack.domain.costs import tag_needle
 from finance_pack.domain.fx import FxTable
-from finance_pack.domain.money import CurrencyMismatchError, Money
+from finance_pack.domain.money import Money
 from finance_pack.domain.services import canonical_service, service_spellings
-from finance_pack.domain.spend import SpendPoint, SpendSeries
+from finance_pack.domain.spend import SpendSeries
 
 Metric = Literal["BilledCost", "EffectiveCost"]
 Dimension = Literal["service", "account"]
@@ -62,7 +60,7 @@ class CostQueries:
         layout = read_rollup_layout(backend)
         self.rollup_tag_keys = layout.tag_keys
         self.timezone = layout.timezone
-        self._days = _LocalDays(billing_zone(layout.timezone))
+        self._days = LocalDays(billing_zone(layout.timezone))
 
     # ---- building blocks -----------------------------------------------------------------
 
@@ -149,7 +147,7 @@ class CostQueries:
         extent = self._extent()
         return {
             name: self._days.series(
-                _converted(rows_by_scope[name], currency, fx),
+                converted(rows_by_scope[name], currency, fx),
                 currency,
                 _as_of(extent.freshness, scopes[name]),
                 (start, end),
@@ -268,7 +266,7 @@ class CostQueries:
         rows = expr.to_pyarrow().to_pylist()
         totals: dict[tuple[str, str], Decimal] = {}
         named = canonical_service if dimension == "service" else str
-        for row in _converted(rows, currency, fx) if currency and fx else rows:
+        for row in converted(rows, currency, fx) if currency and fx else rows:
             index = (named(str(row["key"])), str(row["BillingCurrency"]))
             totals[index] = totals.get(index, _ZERO) + Decimal(row["amount"])
         result = [DimensionSpend(key, Money(amount, cur)) for (key, cur), amount in totals.items()]
@@ -327,109 +325,6 @@ def _index_if(predicate: Any, index: int) -> Any:
     if predicate is None:
         return ibis.literal(index, type="int64")
     return predicate.ifelse(ibis.literal(index, type="int64"), ibis.literal(-1, type="int64"))
-
-
-class _LocalDays:
-    """Local days of the rollup time zone as UTC instants, and the series built on them."""
-
-    def __init__(self, zone: ZoneInfo) -> None:
-        self.zone = zone
-        # Every series walks the same days: one zone conversion per day, not per day and budget.
-        self._starts: dict[date, datetime] = {}
-
-    def start(self, day: date) -> datetime:
-        """The UTC instant `day` starts (its local midnight)."""
-        instant = self._starts.get(day)
-        if instant is None:
-            instant = self._starts[day] = local_midnight_utc(day, self.zone)
-        return instant
-
-    def floor(self, moment: datetime) -> date:
-        """The local day `moment` falls in (naive means UTC)."""
-        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        return aware.astimezone(self.zone).date()
-
-    def ceil(self, moment: datetime) -> date:
-        """The first local day starting at or after `moment`."""
-        day = self.floor(moment)
-        return day if self.start(day) == moment else day + _ONE_DAY
-
-    def hours(self, day: date) -> int:
-        """23, 24 or 25 (daylight saving time)."""
-        return int((self.start(day + _ONE_DAY) - self.start(day)) / _ONE_HOUR)
-
-    def spans(self, first: date, stop: date) -> pa.Table:
-        """Each local day in [first, stop) with its naive UTC [day_start, day_end)."""
-        days = [first + timedelta(days=offset) for offset in range((stop - first).days)]
-        starts = [self.start(day).replace(tzinfo=None) for day in [*days, stop]]
-        return pa.table(
-            {
-                "usage_date": pa.array(days, pa.date32()),
-                "day_start": pa.array(starts[:-1], pa.timestamp("us")),
-                "day_end": pa.array(starts[1:], pa.timestamp("us")),
-            }
-        )
-
-    def series(
-        self,
-        rows: Sequence[dict[str, Any]],
-        currency: str | None,
-        as_of: datetime | None,
-        window: tuple[datetime, datetime],
-        data_start: datetime | None,
-    ) -> SpendSeries:
-        """Daily points over the window, zero where no rows, from the first day of data on
-        (before it, no rows means no data, not zero spend); the day `as_of` falls in is
-        partial."""
-        currencies = sorted({row["BillingCurrency"] for row in rows})
-        if currency is None and len(currencies) > 1:
-            raise CurrencyMismatchError(currencies[0], currencies[1])
-        if currency is None and not currencies:
-            # No spend says nothing about its currency: the caller knows the billing currency.
-            raise ValueError("no spend to take a currency from: pass the billing currency")
-        chosen = currency or currencies[0]
-        amounts: dict[date, Decimal] = {}
-        for row in rows:
-            amounts[row["usage_date"]] = amounts.get(row["usage_date"], _ZERO) + Decimal(
-                row["amount"]
-            )
-        start, end = window
-        horizon = min(end, as_of) if as_of else end
-        day = self.floor(start)
-        if data_start and self.start(day) < data_start:
-            day = self.floor(data_start)
-        points = []
-        while self.start(day + _ONE_DAY) <= horizon:
-            points.append(SpendPoint(self.start(day), amounts.pop(day, _ZERO), self.hours(day)))
-            day += _ONE_DAY
-        if self.start(day) < horizon:
-            hours = ceil((horizon - self.start(day)) / _ONE_HOUR)
-            points.append(SpendPoint(self.start(day), amounts.pop(day, _ZERO), hours))
-        # Data dated after as_of (e.g. a fee row) is still spend; keep it rather than drop it.
-        points += [SpendPoint(self.start(d), a, self.hours(d)) for d, a in amounts.items()]
-        return SpendSeries(chosen, tuple(sorted(points, key=_start_of)), as_of)
-
-
-def _converted(
-    rows: Sequence[dict[str, Any]], currency: str | None, fx: FxTable | None
-) -> list[dict[str, Any]]:
-    """Rows in `currency`, each converted with the rate of its local day's month."""
-    if currency is None or fx is None:
-        return list(rows)
-    return [
-        row
-        | {
-            "BillingCurrency": currency,
-            "amount": fx.convert(
-                Decimal(row["amount"]), row["BillingCurrency"], currency, row["usage_date"]
-            ),
-        }
-        for row in rows
-    ]
-
-
-def _start_of(point: SpendPoint) -> datetime:
-    return point.start
 
 
 def _as_of(freshness: Mapping[str, datetime], scope: Scope) -> datetime | None:
