@@ -15,7 +15,7 @@ from brctl.install import Action, apply_plan, plan_install, read_record, uninsta
 from brctl.manifest import Manifest
 from brctl.options import TargetOption
 from brctl.output import OutputFormat, render
-from brctl.packs import discover_packs, get_pack
+from brctl.packs import discover_packs, get_pack, pack_exit_code
 from brctl.roles_cli import app as roles_app
 from brctl.target import pack_dir, resolve_target
 from brctl.yamlfile import load_model
@@ -171,7 +171,11 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, click.exceptions.ClickException):
             exc.show()
             return exc.exit_code
-        raise
+        code = pack_exit_code(exc)  # a pack's own error types map to exit codes in the pack
+        if code is None:
+            raise
+        err_console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return code
     return result if isinstance(result, int) else 0
 
 

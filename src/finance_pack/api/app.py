@@ -18,10 +18,10 @@ from finance_pack.api.errors import install_error_handlers
 from finance_pack.api.freshness_metrics import FreshnessCollector
 from finance_pack.api.metrics import ApiMetrics
 from finance_pack.api.slo_metrics import SloCollector
-from finance_pack.clock import SystemClock
+from finance_pack.clock import SYSTEM_CLOCK, Clock
 from finance_pack.context import PackContext
-from finance_pack.reporting import cost_queries
-from finance_pack.slos import slo_reports
+from finance_pack.services.reporting import cost_queries
+from finance_pack.services.slos import slo_reports
 from finance_pack.store.migrate import current_revision, head_revision
 from finance_pack.store.tables import store_info
 
@@ -33,6 +33,7 @@ class AppState:
     context: PackContext
     engine: Engine
     metrics: ApiMetrics
+    clock: Clock  # every route reads the time from here (tests inject a FakeClock)
 
 
 def _freshness(context: PackContext) -> dict[str, datetime]:
@@ -40,24 +41,22 @@ def _freshness(context: PackContext) -> dict[str, datetime]:
         return queries.freshness_by_provider()
 
 
-def create_app(context: PackContext, engine: Engine) -> FastAPI:
+def create_app(context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK) -> FastAPI:
     app = FastAPI(
         title="BlackRoad Finance Ops Pack",
         version=__version__,
         description="Budgets, burn-rate forecasts, invoices and cost-anomaly alerts.",
     )
     metrics = ApiMetrics()
-    app.state.finance = AppState(context=context, engine=engine, metrics=metrics)
+    app.state.finance = AppState(context=context, engine=engine, metrics=metrics, clock=clock)
     metrics.install(app)
-    install_auth(app, context, engine)
+    install_auth(app, context, engine, clock)
     install_error_handlers(app)
-    metrics.registry.register(
-        SloCollector(lambda: slo_reports(context, engine, SystemClock().now()))
-    )
+    metrics.registry.register(SloCollector(lambda: slo_reports(context, engine, clock.now())))
     metrics.registry.register(
         FreshnessCollector(
             lambda: _freshness(context),
-            lambda: SystemClock().now(),
+            clock.now,
             timedelta(hours=context.config.stale_after_hours),
         )
     )

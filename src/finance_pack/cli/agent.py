@@ -13,10 +13,10 @@ from finance_pack.cli.common import (
     TargetOption,
     configure_logging,
     console,
+    now,
     open_context,
     open_state,
 )
-from finance_pack.clock import SystemClock
 
 app = typer.Typer(help="Run the pack's agents.", no_args_is_help=True)
 
@@ -41,7 +41,7 @@ def run(
     context = open_context(target)
     budgeteer = build_budgeteer(context, open_state(context))
     if once:
-        next_due = budgeteer.tick(SystemClock().now())
+        next_due = budgeteer.tick(now())
         console.print(f"{name.value}: due work done; next due {next_due:%Y-%m-%d %H:%M} UTC")
         return
     loop = AgentLoop(name.value, budgeteer.tick)

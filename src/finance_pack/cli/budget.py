@@ -9,17 +9,26 @@ from rich.console import Console
 
 from brctl.output import render
 from finance_pack.access.actors import ActingAsOption, authorize_cli
-from finance_pack.budget_admin import budgets_in_force, build_budget, remove_budget, set_budget
 from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
     TargetOption,
     console,
+    now,
     open_context,
     open_state,
 )
-from finance_pack.clock import SystemClock
-from finance_pack.reporting import ScopeMatchesNothingError, cost_queries, scope_warning
+from finance_pack.services.budget_admin import (
+    budgets_in_force,
+    build_budget,
+    remove_budget,
+    set_budget,
+)
+from finance_pack.services.reporting import (
+    ScopeMatchesNothingError,
+    cost_queries,
+    scope_warning,
+)
 from finance_pack.store.budgets import BudgetEntry
 
 app = typer.Typer(help="Create, change, list and delete budgets.", no_args_is_help=True)
@@ -71,16 +80,16 @@ def set_cmd(
         tags=tag or [],
         thresholds=threshold or [],
     )
-    now = SystemClock().now()
+    at = now()
     with cost_queries(context.cost_store_url, context.config.timezone) as queries:
-        warning = scope_warning(queries, budget.scope, now)
+        warning = scope_warning(queries, budget.scope, at)
     if warning and strict:
         raise ScopeMatchesNothingError(
             f"budget {name}: {warning}", hint="fix the scope, or leave out --strict"
         )
     if warning:
         _warnings.print(f"[yellow]warning:[/] budget {name}: {warning}", highlight=False)
-    before, _after = set_budget(open_state(context), context.config, budget, actor, now)
+    before, _after = set_budget(open_state(context), context.config, budget, actor, at)
     verb = "updated" if before else "created"
     console.print(
         f"[green]{verb} budget {name}[/]: {budget.amount} monthly, {budget.scope.describe()}"
@@ -123,5 +132,5 @@ def delete_cmd(
     """
     context = open_context(target)
     actor = authorize_cli(context, "budgets:write", acting_as)
-    removed = remove_budget(open_state(context), context.config, name, actor, SystemClock().now())
+    removed = remove_budget(open_state(context), context.config, name, actor, now())
     console.print(f"[green]deleted budget {name}[/] ({removed.source.value})")

@@ -8,8 +8,7 @@ import typer
 
 from finance_pack.access.actors import ActingAsOption, authorize_cli
 from finance_pack.agents.budgeteer.factory import build_budgeteer
-from finance_pack.cli.common import TargetOption, console, open_context, open_state
-from finance_pack.clock import SystemClock
+from finance_pack.cli.common import TargetOption, console, now, open_context, open_state
 
 app = typer.Typer(help="The Budgeteer's manual controls.", no_args_is_help=True)
 
@@ -29,5 +28,5 @@ def run_now(
     context = open_context(target)
     authorize_cli(context, "budgets:write", acting_as)
     budgeteer = build_budgeteer(context, open_state(context))
-    posted = budgeteer.run_now(SystemClock().now(), channel or None)
+    posted = budgeteer.run_now(now(), channel or None)
     console.print(f"[green]posted the summary to {', '.join(posted) or 'no channel'}[/]")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from sqlalchemy import Engine
 
 from brctl.options import TargetOption
 from brctl.output import OutputFormat
+from finance_pack.clock import SYSTEM_CLOCK, Clock
 from finance_pack.context import PackContext, load_context
 from finance_pack.store.engine import make_engine
 from finance_pack.store.migrate import upgrade
@@ -22,11 +24,21 @@ __all__ = [
     "TargetOption",
     "configure_logging",
     "console",
+    "now",
     "open_context",
     "open_state",
 ]
 
 console = Console(soft_wrap=True)
+
+# The one clock of every command; a test or a simulation sets `finance_pack.cli.common.clock`.
+clock: Clock = SYSTEM_CLOCK
+
+
+def now() -> datetime:
+    """The time of the command's clock, timezone-aware UTC."""
+    return clock.now()
+
 
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", help="Output as a table, JSON or CSV.")

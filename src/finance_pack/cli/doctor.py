@@ -7,7 +7,7 @@ import typer
 from brctl.output import render
 from finance_pack.cli.common import FormatOption, OutputFormat, TargetOption
 from finance_pack.context import load_context
-from finance_pack.doctor import Status, run_checks
+from finance_pack.services.doctor import Status, run_checks
 
 
 def doctor(target: TargetOption = None, fmt: FormatOption = OutputFormat.TABLE) -> None:

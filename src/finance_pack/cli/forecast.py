@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 import typer
 
 from brctl.output import render
-from finance_pack.budget_admin import budgets_in_force
 from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
@@ -16,13 +14,7 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
-from finance_pack.domain.backtest import backtest
-from finance_pack.domain.billing_month import billing_zone
-from finance_pack.domain.daily import local_daily_totals
-from finance_pack.domain.forecasting.seasonal import CALIBRATION_MONTHS
-from finance_pack.domain.fx import FxTable
-from finance_pack.errors import NotFoundError, UsageError
-from finance_pack.reporting import cost_queries
+from finance_pack.services.backtest import forecast_backtest
 
 app = typer.Typer(help="Forecast quality.", no_args_is_help=True)
 
@@ -45,33 +37,14 @@ def backtest_cmd(
     Example: brctl finance forecast backtest --months 6 --format json
     """
     context = open_context(target)
-    config = context.config
-    entries = [
-        e.budget
-        for e in budgets_in_force(open_state(context), config)
-        if not budget or e.budget.name in budget
-    ]
-    if budget and len(entries) != len(set(budget)):
-        raise NotFoundError("unknown budget in --budget", hint="brctl finance budget list")
-    zone = billing_zone(config.timezone)
-    with cost_queries(context.cost_store_url, config.timezone) as queries:
-        as_of = queries.as_of()
-        if as_of is None:
-            raise UsageError("the cost store is empty", hint="ingest cost data first")
-        start = as_of - timedelta(days=31 * (months + CALIBRATION_MONTHS + 4))
-        series = queries.spend_series_many(
-            {b.name: b.scope for b in entries},
-            start,
-            as_of,
-            config.billing_currency,
-            config.cost_metric,
-            FxTable.from_config(config.fx_rates),
-        )
-        data_start = queries.data_start()
-    histories = [
-        local_daily_totals(s.points, zone, as_of, data_start=data_start) for s in series.values()
-    ]
-    results = backtest(histories, months)
+    outcome = forecast_backtest(
+        open_state(context),
+        context.config,
+        context.cost_store_url,
+        months=months,
+        names=budget,
+    )
+    results, as_of = outcome.results, outcome.as_of
     if fmt is OutputFormat.JSON:
         render([r.to_json_dict() for r in results], fmt)
         return

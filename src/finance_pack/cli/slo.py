@@ -7,11 +7,11 @@ from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
     TargetOption,
+    now,
     open_context,
     open_state,
 )
-from finance_pack.clock import SystemClock
-from finance_pack.slos import slo_reports
+from finance_pack.services.slos import slo_reports
 
 COLUMNS = [
     "slo",
@@ -36,7 +36,7 @@ def slo(target: TargetOption = None, fmt: FormatOption = OutputFormat.TABLE) -> 
     Example: brctl finance slo --format json
     """
     context = open_context(target)
-    reports = slo_reports(context, open_state(context), SystemClock().now())
+    reports = slo_reports(context, open_state(context), now())
     render(
         [r.to_json_dict() for r in reports],
         fmt,

@@ -15,22 +15,19 @@ from finance_pack.api.app import create_app
 from finance_pack.api.server import serve
 from finance_pack.cli.common import (
     TargetOption,
+    configure_logging,
     console,
     open_context,
     open_state,
 )
 from finance_pack.context import PackContext
-from finance_pack.providers.slack.settings import TOKEN_ENV, TOKEN_FILE_ENV
-from finance_pack.secrets import secret_source
+from finance_pack.providers.slack.settings import TOKEN_ENV, TOKEN_FILE_ENV, bot_token_configured
 
 log = logging.getLogger(__name__)
 
 
 def _start_agents(context: PackContext, engine: Engine) -> list[tuple[AgentLoop, threading.Thread]]:
-    if (
-        secret_source(TOKEN_ENV) is None
-        and secret_source(TOKEN_FILE_ENV.removesuffix("_FILE")) is None
-    ):
+    if not bot_token_configured():
         console.print(f"[yellow]budgeteer not started: set {TOKEN_ENV} or {TOKEN_FILE_ENV}[/]")
         return []
     loop = AgentLoop("budgeteer", build_budgeteer(context, engine).tick)
@@ -54,9 +51,7 @@ def up(
 
     Example: brctl finance up --target=/srv/blackroad --port 8787
     """
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     context = open_context(target)
     engine = open_state(context)
     config = context.config

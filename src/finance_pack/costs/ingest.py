@@ -17,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from finance_pack.clock import SYSTEM_CLOCK, Clock
 from finance_pack.costs import schema
 from finance_pack.costs.checks import (
     CHECKS,
@@ -97,6 +98,7 @@ def ingest_files(
     rejects_path: Path | None = None,
     on_progress: ProgressCallback | None = None,
     currencies: CurrencyRule | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> IngestReport:
     """Load `patterns` into `store`; with `currencies`, rows in another currency than the
     billing currency need a rate for their month (else they are bad rows)."""
@@ -125,7 +127,9 @@ def ingest_files(
                 report.rows += summary.rows
                 report.rejected += problems
                 bytes_before += file.size
-                _record_load(con, loader.load_id, file, kind, source, summary, len(problems))
+                _record_load(
+                    con, loader.load_id, file, kind, source, summary, len(problems), clock.now()
+                )
                 if on_progress:
                     on_progress(Progress(file.path, bytes_before, bytes_total, report.rows))
             restated = replace_restated(con, first_load_id, layout, staged=True)
@@ -283,6 +287,7 @@ def _record_load(
     source: str | None,
     summary: LoadSummary,
     rejected: int,
+    loaded_at: datetime,
 ) -> None:
     con.execute(
         f"INSERT INTO {schema.LOADS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -294,7 +299,7 @@ def _record_load(
             summary.rows,
             rejected,
             summary.periods,
-            datetime.now(UTC).replace(tzinfo=None),
+            loaded_at.astimezone(UTC).replace(tzinfo=None),
         ],
     )
 

@@ -5,7 +5,7 @@ hours. Rows in other currencies are converted with the rate of their month (`dom
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from math import ceil
 from typing import Any
@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from finance_pack.domain.billing_month import local_midnight_utc
 from finance_pack.domain.fx import FxTable
+from finance_pack.domain.instants import as_utc
 from finance_pack.domain.money import CurrencyMismatchError
 from finance_pack.domain.spend import SpendPoint, SpendSeries
 
@@ -40,8 +41,7 @@ class LocalDays:
 
     def floor(self, moment: datetime) -> date:
         """The local day `moment` falls in (naive means UTC)."""
-        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        return aware.astimezone(self.zone).date()
+        return as_utc(moment).astimezone(self.zone).date()
 
     def ceil(self, moment: datetime) -> date:
         """The first local day starting at or after `moment`."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -29,6 +29,7 @@ from finance_pack.domain.billing_month import billing_zone
 from finance_pack.domain.budgets import Scope
 from finance_pack.domain.costs import tag_needle
 from finance_pack.domain.fx import FxTable
+from finance_pack.domain.instants import as_utc
 from finance_pack.domain.money import Money
 from finance_pack.domain.services import canonical_service, service_spellings
 from finance_pack.domain.spend import SpendSeries
@@ -337,5 +338,4 @@ def _as_of(freshness: Mapping[str, datetime], scope: Scope) -> datetime | None:
 
 
 def _floor_hour(value: datetime) -> datetime:
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return as_utc(value).replace(minute=0, second=0, microsecond=0)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from finance_pack.errors import UsageError
+from finance_pack.domain.errors import UsageError
 
 #: (from currency, to currency) -> {"YYYY-MM" or None (every month): units of `to` per `from`}
 RateTable = Mapping[tuple[str, str], Mapping[str | None, Decimal]]

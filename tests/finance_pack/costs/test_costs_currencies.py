@@ -21,7 +21,7 @@ from finance_pack.domain.budgets import Budget, Scope
 from finance_pack.domain.fx import FxTable, MissingFxRateError
 from finance_pack.domain.money import Money
 from finance_pack.errors import ValidationError
-from finance_pack.reporting import ReportSettings, kpi_reports
+from finance_pack.services.reporting import ReportSettings, kpi_reports
 
 WriteCsv = Callable[..., Path]
 OCT = datetime(2026, 10, 5, tzinfo=UTC)

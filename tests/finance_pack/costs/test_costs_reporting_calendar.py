@@ -20,7 +20,7 @@ from finance_pack.domain.budgets import Budget, Scope, Threshold
 from finance_pack.domain.fx import FxTable
 from finance_pack.domain.kpis import EmptyCostStoreError, KpiReport, KpiStatus
 from finance_pack.domain.money import Money
-from finance_pack.reporting import ReportSettings, kpi_reports
+from finance_pack.services.reporting import ReportSettings, kpi_reports
 
 WriteCsv = Callable[..., Path]
 PARIS = "Europe/Paris"

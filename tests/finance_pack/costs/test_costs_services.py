@@ -15,7 +15,7 @@ from finance_pack.costs.ingest import FileKind, ingest_files
 from finance_pack.costs.queries import CostQueries
 from finance_pack.costs.store import CostStore
 from finance_pack.domain.budgets import Scope
-from finance_pack.reporting import scope_warning
+from finance_pack.services.reporting import scope_warning
 
 WriteCsv = Callable[..., Path]
 DAY = datetime(2026, 11, 2, tzinfo=UTC)

@@ -22,9 +22,9 @@ from finance_pack.agents.budgeteer.freshness import (
     freshness_message,
     latest_alert,
 )
-from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
 from finance_pack.agents.budgeteer.summary import SlackMessage, threshold_alert, weekly_summary
 from finance_pack.domain.billing_month import BillingMonth
+from finance_pack.domain.budget_snapshot import BudgetSnapshot
 from finance_pack.domain.budgets import Threshold, ThresholdBasis
 from finance_pack.domain.cadence import Schedule, slot_key
 from finance_pack.domain.kpis import DEFAULT_STALE_AFTER, KpiReport, MonthBeforeDataError
