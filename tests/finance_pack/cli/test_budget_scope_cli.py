@@ -26,7 +26,7 @@ def seeded(
     write_focus_csv(export, LAST - timedelta(days=60), LAST)
     code, _, err = brctl("finance", "ingest", "focus", str(export), "--format", "json")
     assert code == 0, err
-    monkeypatch.setattr("finance_pack.cli.budget.SystemClock", lambda: FakeClock(NOW))
+    monkeypatch.setattr("finance_pack.cli.common.clock", FakeClock(NOW))
     return export
 
 

@@ -19,7 +19,7 @@ NOW = datetime(2026, 10, 21, 6, 30, tzinfo=UTC)  # the morning after the last da
 
 @pytest.fixture(autouse=True)
 def _clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("finance_pack.cli.kpi.SystemClock", lambda: FakeClock(NOW))
+    monkeypatch.setattr("finance_pack.cli.common.clock", FakeClock(NOW))
 
 
 @pytest.fixture
@@ -200,6 +200,6 @@ def test_the_table_says_how_old_the_data_is(
     code, out, _ = brctl("finance", "kpi", "--format", "table")
     assert code == 0 and "data as of 2026-10-21T00:00:00Z (6h old)" in " ".join(out.split())
     later = NOW + timedelta(days=3)
-    monkeypatch.setattr("finance_pack.cli.kpi.SystemClock", lambda: FakeClock(later))
+    monkeypatch.setattr("finance_pack.cli.common.clock", FakeClock(later))
     code, out, _ = brctl("finance", "kpi", "--month", "2026-10", "--format", "csv")
     assert code == 0 and "stale (data 3d 6h old)" in out
