@@ -12,8 +12,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from finance_pack import __version__
-from finance_pack.api import access, budgets, slo
+from finance_pack.api import access, budgets, costs, forecasts, slo
 from finance_pack.api.auth import install_auth
+from finance_pack.api.dashboard.routes import PUBLIC_PAGES, install_dashboard
 from finance_pack.api.errors import install_error_handlers
 from finance_pack.api.freshness_metrics import FreshnessCollector
 from finance_pack.api.metrics import ApiMetrics
@@ -25,7 +26,9 @@ from finance_pack.services.slos import slo_reports
 from finance_pack.store.migrate import current_revision, head_revision
 from finance_pack.store.tables import store_info
 
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc"})
+PUBLIC_PATHS = frozenset(
+    {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc", *PUBLIC_PAGES}
+)
 
 
 @dataclass
@@ -46,6 +49,8 @@ def create_app(context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK
         title="BlackRoad Finance Ops Pack",
         version=__version__,
         description="Budgets, burn-rate forecasts, invoices and cost-anomaly alerts.",
+        # Refused with 413 while streaming, before a body is buffered or parsed.
+        max_body_size=context.config.api.max_body_bytes,
     )
     metrics = ApiMetrics()
     app.state.finance = AppState(context=context, engine=engine, metrics=metrics, clock=clock)
@@ -63,6 +68,9 @@ def create_app(context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK
     app.include_router(access.router)
     app.include_router(budgets.router)
     app.include_router(slo.router)
+    app.include_router(costs.router)
+    app.include_router(forecasts.router)
+    install_dashboard(app)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
     def healthz() -> dict[str, str]:

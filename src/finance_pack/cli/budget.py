@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from brctl.output import render
 from finance_pack.access.actors import ActingAsOption, authorize_cli
@@ -18,10 +20,15 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
+from finance_pack.context import PackContext
+from finance_pack.domain.budgets import Scope
 from finance_pack.services.budget_admin import (
+    BudgetChange,
+    BudgetChangeResult,
+    ScopeChange,
     budgets_in_force,
-    build_budget,
     remove_budget,
+    scope_of,
     set_budget,
 )
 from finance_pack.services.reporting import (
@@ -29,19 +36,75 @@ from finance_pack.services.reporting import (
     cost_queries,
     scope_warning,
 )
-from finance_pack.store.budgets import BudgetEntry
+from finance_pack.store.budgets import AnyBudgetEntry, BudgetEntry, entry_name
 
 app = typer.Typer(help="Create, change, list and delete budgets.", no_args_is_help=True)
+warnings_console = Console(stderr=True, soft_wrap=True)
 
-_warnings = Console(stderr=True, soft_wrap=True)
 Repeatable = Annotated[list[str] | None, typer.Option(show_default=False)]
+
+
+def _scope_change(
+    provider: list[str] | None,
+    account: list[str] | None,
+    service: list[str] | None,
+    region: list[str] | None,
+    tag: list[str] | None,
+) -> ScopeChange | None:
+    """The new scope when any filter is given (it replaces the scope); None keeps it."""
+    if not any((provider, account, service, region, tag)):
+        return None
+    return ScopeChange(provider or [], account or [], service or [], region or [], tag or [])
+
+
+def _check_scope(context: PackContext, name: str, scope: Scope, strict: bool, at: datetime) -> None:
+    """Warn about (with --strict, refuse) a scope that matched no spend in 90 days."""
+    with cost_queries(context.cost_store_url, context.config.timezone) as queries:
+        warning = scope_warning(queries, scope, at)
+    if warning and strict:
+        raise ScopeMatchesNothingError(
+            f"budget {name}: {warning}", hint="fix the scope, or leave out --strict"
+        )
+    if warning:
+        warnings_console.print(
+            f"[yellow]warning:[/] budget {escape(name)}: {escape(warning)}", highlight=False
+        )
+
+
+def _describe(result: BudgetChangeResult) -> str:
+    after = result.after
+    if result.created:
+        return f"created budget {after['name']}: {after['amount']} {after['currency']} monthly"
+    before = result.before or {}
+    parts = [
+        f"{name} {_short(before.get(name))} → {_short(after.get(name))}" for name in result.changed
+    ]
+    kept = [
+        name for name in ("amount", "currency", "scope", "thresholds") if name not in result.changed
+    ]
+    text = f"updated budget {after['name']}: " + ("; ".join(parts) or "nothing changed")
+    return text + (f" (kept {', '.join(kept)})" if kept and result.changed else "")
+
+
+def _short(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    if isinstance(value, dict):
+        filters = {k: v for k, v in value.items() if v}
+        return str(filters) if filters else "all spend"
+    return "none" if value is None else str(value)
 
 
 @app.command("set")
 def set_cmd(
-    name: Annotated[str, typer.Argument(help="Budget name (letters, digits, - and _).")],
-    amount: Annotated[str, typer.Option("--amount", help="Monthly amount, e.g. 5000.00.")],
-    currency: Annotated[str, typer.Option("--currency", help="ISO 4217 code, e.g. USD.")],
+    name: Annotated[str, typer.Argument(help="Budget name (letters, digits, - and _; ≤ 64).")],
+    amount: Annotated[
+        str | None,
+        typer.Option("--amount", help="Monthly amount, e.g. 5000.00 (kept if left out)."),
+    ] = None,
+    currency: Annotated[
+        str | None, typer.Option("--currency", help="ISO 4217 code, e.g. USD (kept if left out).")
+    ] = None,
     provider: Annotated[list[str] | None, typer.Option("--provider", help="Repeatable.")] = None,
     account: Annotated[list[str] | None, typer.Option("--account", help="Repeatable.")] = None,
     service: Annotated[list[str] | None, typer.Option("--service", help="Repeatable.")] = None,
@@ -50,18 +113,25 @@ def set_cmd(
     threshold: Annotated[
         list[str] | None,
         typer.Option(
-            "--threshold", help="PERCENT[:actual|forecast], repeatable (80, 100:forecast)."
+            "--threshold",
+            help="PERCENT[:actual|forecast], repeatable (80, 100:forecast); replaces them.",
         ),
     ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Refuse a scope that matched no spend in 90 days.")
     ] = False,
+    no_thresholds: Annotated[
+        bool, typer.Option("--no-thresholds", help="Remove every threshold (never alerts).")
+    ] = False,
     target: TargetOption = None,
     acting_as: ActingAsOption = None,
 ) -> None:
-    """Create or replace a budget (needs budgets:write; audited). A scope that matched no
-    spend in the last 90 days is warned about, naming the closest values (--strict refuses).
-    A service may be named as the CUR code, the FOCUS or the Cost Explorer name.
+    """Create a budget, or change the fields given (needs budgets:write; audited).
+
+    What is left out keeps its value; any scope filter replaces the whole scope.
+    A scope that matched no spend in the last 90 days is warned about, naming the closest
+    values (--strict refuses); a service may be named by its CUR code, FOCUS or Cost Explorer
+    name.
 
     Example: brctl finance budget set platform --amount 5000 --currency USD
     --service "Amazon Elastic Compute Cloud" --tag team=platform --threshold 80
@@ -69,34 +139,34 @@ def set_cmd(
     """
     context = open_context(target)
     actor = authorize_cli(context, "budgets:write", acting_as)
-    budget = build_budget(
+    change = BudgetChange(
         name,
         amount,
         currency,
-        providers=provider or [],
-        accounts=account or [],
-        services=service or [],
-        regions=region or [],
-        tags=tag or [],
-        thresholds=threshold or [],
+        _scope_change(provider, account, service, region, tag),
+        [] if no_thresholds else threshold,
     )
     at = now()
-    with cost_queries(context.cost_store_url, context.config.timezone) as queries:
-        warning = scope_warning(queries, budget.scope, at)
-    if warning and strict:
-        raise ScopeMatchesNothingError(
-            f"budget {name}: {warning}", hint="fix the scope, or leave out --strict"
-        )
-    if warning:
-        _warnings.print(f"[yellow]warning:[/] budget {name}: {warning}", highlight=False)
-    before, _after = set_budget(open_state(context), context.config, budget, actor, at)
-    verb = "updated" if before else "created"
-    console.print(
-        f"[green]{verb} budget {name}[/]: {budget.amount} monthly, {budget.scope.describe()}"
-    )
+    if change.scope is not None:
+        _check_scope(context, name, scope_of(name, change.scope), strict, at)
+    result = set_budget(open_state(context), context.config, change, actor, at)
+    console.print(f"[green]{escape(_describe(result))}[/]", highlight=False)
+    for warning in result.warnings:
+        warnings_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
 
 
-def _row(entry: BudgetEntry) -> dict[str, object]:
+def _row(entry: AnyBudgetEntry) -> dict[str, object]:
+    if not isinstance(entry, BudgetEntry):
+        return {
+            "name": entry.name,
+            "amount": None,
+            "currency": entry.stored.get("currency"),
+            "scope": None,
+            "thresholds": [],
+            "source": entry.source.value,
+            "updated_by": entry.updated_by,
+            "error": entry.error,
+        }
     budget = entry.budget
     return {
         "name": budget.name,
@@ -106,18 +176,29 @@ def _row(entry: BudgetEntry) -> dict[str, object]:
         "thresholds": [str(t) for t in budget.thresholds],
         "source": entry.source.value,
         "updated_by": entry.updated_by,
+        "error": None,
     }
 
 
 @app.command("list")
 def list_cmd(target: TargetOption = None, fmt: FormatOption = OutputFormat.TABLE) -> None:
-    """List the budgets in force (managed ones over finance.yaml's).
+    """List the budgets in force (managed ones over finance.yaml's); invalid ones with the error.
 
     Example: brctl finance budget list --format json
     """
     context = open_context(target)
     entries = budgets_in_force(open_state(context), context.config)
-    render([_row(e) for e in entries], fmt, title="Budgets")
+    rows = [_row(e) for e in entries]
+    if fmt is OutputFormat.TABLE and not any(row["error"] for row in rows):
+        rows = [{k: v for k, v in row.items() if k != "error"} for row in rows]
+    render(rows, fmt, title="Budgets")
+    broken = [entry_name(e) for e in entries if not isinstance(e, BudgetEntry)]
+    if broken and fmt is OutputFormat.TABLE:
+        warnings_console.print(
+            f"[yellow]warning:[/] {len(broken)} stored budget(s) are invalid; replace them with "
+            "`budget set` or remove them with `budget delete`",
+            highlight=False,
+        )
 
 
 @app.command("delete")
@@ -133,4 +214,6 @@ def delete_cmd(
     context = open_context(target)
     actor = authorize_cli(context, "budgets:write", acting_as)
     removed = remove_budget(open_state(context), context.config, name, actor, now())
-    console.print(f"[green]deleted budget {name}[/] ({removed.source.value})")
+    console.print(
+        f"[green]deleted budget {escape(entry_name(removed))}[/] ({removed.source.value})"
+    )

@@ -15,7 +15,7 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
-from finance_pack.domain.kpis import age_text
+from finance_pack.domain.kpis import KpiReport, age_text
 from finance_pack.services.reporting import ReportSettings, budget_kpis
 
 # Scripts get every field (JSON, CSV); people get the figures they read, one budget a line.
@@ -39,10 +39,27 @@ CSV_COLUMNS = [
     "data_age_hours",
     "stale",
     "final",
+    "error",
+]
+
+
+TABLE_COLUMNS = [
+    "budget",
+    "month",
+    "MTD",
+    "burn/day",
+    "forecast (80% range)",
+    "budget amount",
+    "forecast %",
+    "actual %",
+    "status",
+    "age",
 ]
 
 
 def _table_row(row: dict[str, object]) -> dict[str, object]:
+    if row["status"] == "error":
+        return {"budget": row["budget"], "status": f"error: {row['error']}"}
     low, high = row["forecast_low"], row["forecast_high"]
     forecast = row["forecast_month_end"]
     band = f" ({low}–{high})" if low is not None and high is not None else ""
@@ -80,7 +97,8 @@ def kpi(
     """
     context = open_context(target)
     config = context.config
-    reports = budget_kpis(
+    # One budget that cannot be computed is a row with its error; the rest are reported.
+    results = budget_kpis(
         open_state(context),
         config,
         context.cost_store_url,
@@ -90,22 +108,24 @@ def kpi(
         forecaster=forecaster,
     )
     settings = ReportSettings.from_config(config, forecaster)
-    rows = [r.to_json_dict() for r in reports]
-    for row, report in zip(rows, reports, strict=True):
-        if fmt is OutputFormat.JSON:
+    rows = [r.to_json_dict() for r in results]
+    reports = [r for r in results if isinstance(r, KpiReport)]
+    for row, result in zip(rows, results, strict=True):
+        if fmt is OutputFormat.JSON or not isinstance(result, KpiReport):
             continue
-        row["data age"] = age_text(report.data_age)
-        if report.stale:
+        row["data age"] = age_text(result.data_age)
+        if result.stale:
             row["status"] = f"stale (data {row['data age']} old)"
-        elif report.no_spend_in_scope:
+        elif result.no_spend_in_scope:
             row["status"] = f"{row['status']} (no spend in scope)"
-        if report.final:
+        if result.final:
             row["status"] = f"{row['status']}, final"
     if fmt is OutputFormat.TABLE:
-        as_of = rows[0]["as_of"] if rows else "n/a"
-        currency = rows[0]["currency"] if rows else ""
+        computed = [row for row in rows if row["status"] != "error"]
+        as_of = computed[0]["as_of"] if computed else "n/a"
+        currency = computed[0]["currency"] if computed else ""
         age = f" ({age_text(max(r.data_age for r in reports))} old)" if reports else ""
         title = f"KPIs in {currency}, data as of {as_of}{age}, forecaster {settings.forecaster}"
-        render([_table_row(row) for row in rows], fmt, title=title)
+        render([_table_row(row) for row in rows], fmt, title=title, columns=TABLE_COLUMNS)
         return
     render(rows, fmt, title="KPIs", columns=None if fmt is OutputFormat.JSON else CSV_COLUMNS)
