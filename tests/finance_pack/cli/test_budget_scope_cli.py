@@ -37,7 +37,7 @@ def _set(brctl: Run, *args: str) -> tuple[int, str, str]:
 def test_the_cur_code_from_the_help_example_matches_focus_spend(brctl: Run, seeded: Path) -> None:
     code, out, err = _set(brctl, "--service", "AmazonEC2", "--strict")
     assert code == 0, err
-    assert "warning" not in err and "created budget ec2" in out
+    assert "matched no spend" not in err and "created budget ec2" in out
     code, out, _ = brctl(
         "finance", "kpi", "--budget", "ec2", "--month", "2026-10", "--format", "json"
     )
