@@ -171,6 +171,19 @@ class StripeConfig(_Section):
     api_url: str | None = None
     days_until_due: Annotated[int, Field(ge=0, le=365)] = 30
     invoice_currency: CurrencyCode = "USD"
+    max_invoice_amounts: dict[CurrencyCode, Annotated[ExactDecimal, Field(gt=0)]] = Field(
+        default={"USD": Decimal(100000), "EUR": Decimal(100000), "GBP": Decimal(100000)},
+        description="Largest amount one invoice may ask for, per currency (major units); "
+        "other currencies are capped only by Stripe's own limit",
+    )
+    worker_lease_seconds: Annotated[int, Field(ge=1, le=3600)] = Field(
+        default=120,
+        description="How long a worker holds an invoice before another may take it over",
+    )
+    webhook_grace_seconds: Annotated[int, Field(ge=1, le=86400)] = Field(
+        default=120,
+        description="How long to wait for a webhook before asking Stripe for the truth",
+    )
 
 
 class AwsConfig(_Section):
@@ -198,11 +211,35 @@ class BudgeteerConfig(_Section):
         return timedelta(hours=self.grace_hours)
 
 
+class WatcherScopeConfig(_Section):
+    """Margins for the series in one scope (the most specific matching scope wins)."""
+
+    scope: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")], str]
+    relative_margin_pct: Annotated[ExactDecimal, Field(gt=0)] = Decimal(30)
+    absolute_margin: Annotated[ExactDecimal, Field(ge=0)] = Decimal(25)
+    direction: Literal["up", "down", "both"] = "up"
+
+
 class WatcherConfig(_Section):
     relative_margin_pct: Annotated[ExactDecimal, Field(gt=0)] = Decimal(30)
     absolute_margin: Annotated[ExactDecimal, Field(ge=0)] = Decimal(25)
     baseline_days: Annotated[int, Field(ge=3, le=90)] = 14
     max_alerts_per_minute: Annotated[int, Field(ge=1, le=60)] = 20
+    direction: Literal["up", "down", "both"] = "up"
+    scopes: list[WatcherScopeConfig] = []
+    dimensions: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]] = Field(
+        default=[], description="Dimensions beyond provider, account, service and region"
+    )
+    # About 230 bytes a point: 1,000 fit in api.max_body_bytes (256 KiB); raise both together.
+    max_batch_points: Annotated[int, Field(ge=1, le=100_000)] = 1_000
+    webhook_url: str | None = Field(
+        default=None,
+        description="Also send alerts here (signed with FINANCE_WATCHER_WEBHOOK_SECRET)",
+    )
+    dashboard_url: str | None = None
+    inbox_dir: str | None = Field(
+        default=None, description="Folder where FOCUS/CUR exports land (relative: to the pack)"
+    )
 
 
 class ApiConfig(_Section):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from finance_pack.domain.errors import (
+    ConflictError,
     FinanceError,
     NotFoundError,
     PermissionDeniedError,
@@ -12,6 +13,7 @@ from finance_pack.domain.errors import (
 )
 
 __all__ = [
+    "ConflictError",
     "FinanceError",
     "NotFoundError",
     "PermissionDeniedError",

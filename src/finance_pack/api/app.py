@@ -12,7 +12,18 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from finance_pack import __version__
-from finance_pack.api import access, budgets, costs, forecasts, slo
+from finance_pack.api import (
+    access,
+    alerts,
+    budgets,
+    costs,
+    customers,
+    forecasts,
+    invoices,
+    slo,
+    stream,
+    webhooks,
+)
 from finance_pack.api.auth import install_auth
 from finance_pack.api.dashboard.routes import PUBLIC_PAGES, install_dashboard
 from finance_pack.api.errors import install_error_handlers
@@ -70,6 +81,11 @@ def create_app(context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK
     app.include_router(slo.router)
     app.include_router(costs.router)
     app.include_router(forecasts.router)
+    app.include_router(stream.router)
+    app.include_router(alerts.router)
+    app.include_router(invoices.router)
+    app.include_router(customers.router)
+    app.include_router(webhooks.router)
     install_dashboard(app)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")

@@ -9,6 +9,7 @@ from brctl.errors import CommandError
 from brctl.errors import UsageError as BrctlUsageError
 from finance_pack.domain.money import CurrencyMismatchError
 from finance_pack.errors import (
+    ConflictError,
     FinanceError,
     NotFoundError,
     PermissionDeniedError,
@@ -19,6 +20,7 @@ from finance_pack.errors import (
 # The one place where errors become HTTP statuses; most specific first, the first match decides.
 STATUSES: dict[type[Exception], int] = {
     NotFoundError: 404,
+    ConflictError: 409,
     PermissionDeniedError: 403,
     UnavailableError: 503,
     UsageError: 422,
@@ -28,6 +30,9 @@ STATUSES: dict[type[Exception], int] = {
 
 
 def _status(exc: Exception) -> int:
+    declared = getattr(exc, "http_status", None)  # e.g. 413 for an oversized batch
+    if isinstance(declared, int):
+        return declared
     return next((code for kind, code in STATUSES.items() if isinstance(exc, kind)), 500)
 
 

@@ -31,6 +31,11 @@ class SloCollector(Collector):
         events = GaugeMetricFamily(
             "finance_slo_events", "Events due in the window.", labels=["slo", "window"]
         )
+        latency = GaugeMetricFamily(
+            "finance_slo_latency_seconds",
+            "Latency percentiles of the window's completed events (nearest rank).",
+            labels=["slo", "window", "quantile"],
+        )
         seen: set[str] = set()
         for report in self._reports():
             labels = [report.slo, report.window]
@@ -40,7 +45,15 @@ class SloCollector(Collector):
             remaining = report.error_budget_remaining
             budget.add_metric(labels, float(remaining) if remaining is not None else float("nan"))
             events.add_metric(labels, report.events)
+            for quantile, value in (
+                ("0.5", report.p50_seconds),
+                ("0.95", report.p95_seconds),
+                ("0.99", report.p99_seconds),
+                ("1", report.max_seconds),
+            ):
+                if value is not None:
+                    latency.add_metric([*labels, quantile], float(value))
             if report.slo not in seen:
                 objective.add_metric([report.slo], float(report.objective))
                 seen.add(report.slo)
-        yield from (attainment, budget, objective, events)
+        yield from (attainment, budget, objective, events, latency)

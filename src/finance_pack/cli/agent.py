@@ -6,9 +6,10 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from finance_pack.agents.budgeteer.factory import build_budgeteer
-from finance_pack.agents.runtime import AgentLoop, stop_on_signals
+from finance_pack.agents.runtime import AgentLoop, Tick, stop_on_signals
 from finance_pack.cli.common import (
     TargetOption,
     configure_logging,
@@ -17,12 +18,32 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
+from finance_pack.context import PackContext
 
 app = typer.Typer(help="Run the pack's agents.", no_args_is_help=True)
 
 
 class AgentName(StrEnum):
     BUDGETEER = "budgeteer"
+    COST_WATCHER = "cost-watcher"
+    INVOICE_BOT = "invoice-bot"
+
+
+def _build(name: AgentName, context: PackContext, engine: Engine) -> tuple[Tick, str]:
+    """The agent's tick and its replica name."""
+    # Imported here: every `brctl` start builds this command tree, few run these agents.
+    if name is AgentName.COST_WATCHER:
+        from finance_pack.agents.cost_watcher.factory import build_agent
+
+        watcher = build_agent(context, engine)
+        return watcher.tick, watcher.dispatcher.replica
+    if name is AgentName.INVOICE_BOT:
+        from finance_pack.agents.invoice_bot.factory import build_invoice_bot  # loads stripe
+
+        bot = build_invoice_bot(context, engine)
+        return bot.tick, bot.replica
+    budgeteer = build_budgeteer(context, engine)
+    return budgeteer.tick, budgeteer.replica
 
 
 @app.command("run")
@@ -36,15 +57,16 @@ def run(
     """Run one agent until SIGTERM or Ctrl-C; several replicas need FINANCE_DATABASE_URL.
 
     Example: brctl finance agent run budgeteer --target=/srv/blackroad
+    (or: brctl finance agent run cost-watcher, invoice-bot)
     """
     configure_logging()
     context = open_context(target)
-    budgeteer = build_budgeteer(context, open_state(context))
+    tick, replica = _build(name, context, open_state(context))
     if once:
-        next_due = budgeteer.tick(now())
+        next_due = tick(now())
         console.print(f"{name.value}: due work done; next due {next_due:%Y-%m-%d %H:%M} UTC")
         return
-    loop = AgentLoop(name.value, budgeteer.tick)
-    console.print(f"{name.value} running as {budgeteer.replica}; SIGTERM stops it")
+    loop = AgentLoop(name.value, tick)
+    console.print(f"{name.value} running as {replica}; SIGTERM stops it")
     with stop_on_signals(loop.stop):
         loop.run()

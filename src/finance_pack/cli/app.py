@@ -6,16 +6,20 @@ import typer
 
 from finance_pack.cli import (
     agent,
+    alerts,
+    anomalies,
     audit,
     budget,
     budgeteer,
     costs,
+    customer,
     dashboard,
     db,
     demo,
     doctor,
     forecast,
     ingest,
+    invoice,
     kpi,
     sandbox,
     slo,
@@ -46,4 +50,8 @@ def build_app() -> typer.Typer:
     app.add_typer(db.app, name="db")
     app.add_typer(token.app, name="token")
     app.add_typer(sandbox.app, name="sandbox")
+    app.add_typer(alerts.app, name="alerts")
+    app.add_typer(anomalies.app, name="anomalies")
+    app.add_typer(invoice.app, name="invoice")
+    app.add_typer(customer.app, name="customer")
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from finance_pack.domain.errors import (
+    ConflictError,
     FinanceError,
     NotFoundError,
     PermissionDeniedError,
@@ -17,6 +18,7 @@ from finance_pack.domain.money import CurrencyMismatchError
 EXIT_CODES: Mapping[type[Exception], int] = {
     UsageError: 2,
     NotFoundError: 2,
+    ConflictError: 2,
     CurrencyMismatchError: 2,
     PermissionDeniedError: 3,
     UnavailableError: 4,

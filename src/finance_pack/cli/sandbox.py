@@ -15,7 +15,7 @@ from finance_pack.sandbox.servers import BackgroundServer
 from finance_pack.sandbox.slack import DEFAULT_TOKEN, SlackEmulator, create_app
 
 app = typer.Typer(
-    help="Run a local sandbox service (Slack emulator, AWS on moto; Stripe follows).",
+    help="Run a local sandbox service (Slack and Stripe emulators, AWS on moto).",
     no_args_is_help=True,
 )
 console = Console(stderr=True)
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 @app.callback()
 def sandbox() -> None:
-    """Local stand-ins for Slack and AWS (and soon Stripe), each alone in the foreground."""
+    """Local stand-ins for Slack, Stripe and AWS, each alone in the foreground."""
 
 
 DEFAULT_SLACK_PORT = 8765
@@ -146,3 +146,81 @@ def aws(
     _stop_on_signals(stop)
     run_aws_sandbox(host, port, stop, seed=seed, log_requests=log_requests, on_ready=_announce_aws)
     console.print("AWS sandbox stopped.")
+
+
+DEFAULT_STRIPE_PORT = 8791
+STRIPE_KEY = "sk_test_emulator"  # the emulator's DEFAULT_API_KEY, without importing it here
+
+
+def run_stripe_sandbox(
+    host: str,
+    port: int,
+    stop: threading.Event,
+    *,
+    api_key: str = STRIPE_KEY,
+    webhook_url: str | None = None,
+    on_ready: Callable[[BackgroundServer, str | None], None] | None = None,
+) -> None:
+    """Serves the Stripe emulator on `host:port` until `stop` is set; with `webhook_url`, an
+    endpoint for the invoice events is registered first and its secret handed to `on_ready`."""
+    from finance_pack.sandbox.stripe import StripeEmulator
+    from finance_pack.sandbox.stripe import create_app as create_stripe_app
+
+    emulator = StripeEmulator((api_key,))
+    try:
+        with BackgroundServer(create_stripe_app(emulator), host, port, name="stripe") as server:
+            emulator.public_url = server.url
+            secret = None
+            if webhook_url:
+                endpoint = emulator.create_endpoint(
+                    {"url": webhook_url, "enabled_events": ["*"]}, None
+                )
+                secret = str(endpoint["secret"])
+            if on_ready is not None:
+                on_ready(server, secret)
+            stop.wait()
+    finally:
+        emulator.close()
+
+
+def _announce_stripe(server: BackgroundServer, api_key: str, secret: str | None) -> None:
+    console.print(f"[bold]Stripe emulator[/] listening on {server.url}")
+    console.print(f"  export FINANCE_STRIPE_API_URL={server.url.rstrip('/')}")
+    console.print(f"  export STRIPE_API_KEY={api_key}")
+    if secret:
+        console.print(f"  export STRIPE_WEBHOOK_SECRET={secret}")
+    console.print("  Ctrl-C (or SIGTERM) stops it.")
+
+
+@app.command("stripe")
+def stripe(
+    port: int = typer.Option(DEFAULT_STRIPE_PORT, help="TCP port (0: any free port)."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    api_key: str = typer.Option(STRIPE_KEY, help="The secret key the emulator accepts."),
+    webhook_url: str | None = typer.Option(
+        None, help="Register this URL for invoice events (e.g. the pack's /v1/webhooks/stripe)."
+    ),
+) -> None:
+    """Run the Stripe emulator in the foreground until Ctrl-C or SIGTERM.
+
+    It answers customers, invoice items, invoices (create, retrieve, list, search, finalize,
+    send, pay, void), webhook endpoints and events as the official `stripe` library calls them,
+    with Stripe's idempotency keys and error objects; it signs and retries webhooks, serves a
+    hosted invoice page with a pay button (/i/ID) and a PDF, and fails on demand
+    (POST /_emulator/faults, /_emulator/webhooks).
+
+    Example:
+
+        brctl finance sandbox stripe --port 8791 --webhook-url http://127.0.0.1:8787/v1/webhooks/stripe
+    """
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    run_stripe_sandbox(
+        host,
+        port,
+        stop,
+        api_key=api_key,
+        webhook_url=webhook_url,
+        on_ready=lambda server, secret: _announce_stripe(server, api_key, secret),
+    )
+    console.print("Stripe emulator stopped.")

@@ -10,6 +10,9 @@ import typer
 from sqlalchemy import Engine
 
 from finance_pack.agents.budgeteer.factory import build_budgeteer
+from finance_pack.agents.cost_watcher.factory import build_agent as build_cost_watcher_agent
+from finance_pack.agents.cost_watcher.factory import build_watcher
+from finance_pack.agents.cost_watcher.watcher import CostWatcher
 from finance_pack.agents.runtime import AgentLoop
 from finance_pack.api.app import create_app
 from finance_pack.api.server import serve
@@ -22,18 +25,37 @@ from finance_pack.cli.common import (
 )
 from finance_pack.context import PackContext
 from finance_pack.providers.slack.settings import TOKEN_ENV, TOKEN_FILE_ENV, bot_token_configured
+from finance_pack.providers.stripe.settings import API_KEY_ENV as STRIPE_KEY_ENV
+from finance_pack.secrets import secret_source
 
 log = logging.getLogger(__name__)
 
 
-def _start_agents(context: PackContext, engine: Engine) -> list[tuple[AgentLoop, threading.Thread]]:
+def _start_agents(
+    context: PackContext, engine: Engine, watcher: CostWatcher
+) -> list[tuple[AgentLoop, threading.Thread]]:
     if not bot_token_configured():
-        console.print(f"[yellow]budgeteer not started: set {TOKEN_ENV} or {TOKEN_FILE_ENV}[/]")
+        console.print(
+            "[yellow]budgeteer not started, nor cost-watcher: "
+            f"set {TOKEN_ENV} or {TOKEN_FILE_ENV}[/]"
+        )
         return []
-    loop = AgentLoop("budgeteer", build_budgeteer(context, engine).tick)
-    thread = threading.Thread(target=loop.run, name="agent-budgeteer", daemon=True)
-    thread.start()
-    return [(loop, thread)]
+    loops = [
+        AgentLoop("budgeteer", build_budgeteer(context, engine).tick),
+        AgentLoop("cost-watcher", build_cost_watcher_agent(context, engine, watcher).tick),
+    ]
+    from finance_pack.agents.invoice_bot.factory import build_invoice_bot  # loads stripe
+
+    if secret_source(STRIPE_KEY_ENV) is None:
+        console.print(f"[yellow]invoice-bot not started: set {STRIPE_KEY_ENV}[/]")
+    else:
+        loops.append(AgentLoop("invoice-bot", build_invoice_bot(context, engine).tick))
+    running = []
+    for loop in loops:
+        thread = threading.Thread(target=loop.run, name=f"agent-{loop.name}", daemon=True)
+        thread.start()
+        running.append((loop, thread))
+    return running
 
 
 def up(
@@ -55,9 +77,12 @@ def up(
     context = open_context(target)
     engine = open_state(context)
     config = context.config
-    running = _start_agents(context, engine) if agents else []
+    app = create_app(context, engine)
+    # One watcher for the stream endpoint and the agent: one cache of baselines.
+    app.state.cost_watcher = build_watcher(context, engine)
+    running = _start_agents(context, engine, app.state.cost_watcher) if agents else []
     try:
-        serve(create_app(context, engine), host or config.api.host, port or config.api.port)
+        serve(app, host or config.api.host, port or config.api.port)
     finally:
         for loop, thread in running:
             loop.stop.set()

@@ -46,3 +46,7 @@ class PermissionDeniedError(FinanceError):
 
 class UnavailableError(FinanceError):
     """A dependency (database, provider) cannot be reached."""
+
+
+class ConflictError(FinanceError):
+    """The request contradicts an earlier one (an idempotency key reused with other data)."""

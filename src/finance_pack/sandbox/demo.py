@@ -30,7 +30,10 @@ from brctl.errors import CommandError
 from finance_pack.clock import SYSTEM_CLOCK
 from finance_pack.sandbox.children import Children
 from finance_pack.sandbox.demo_api import show_api
+from finance_pack.sandbox.demo_invoices import ENVIRONMENT as INVOICE_ENVIRONMENT
+from finance_pack.sandbox.demo_invoices import invoice_tour, start_stripe, wait_for_delivery
 from finance_pack.sandbox.demo_pack import RunningPack, start_pack_process
+from finance_pack.sandbox.demo_watcher import stream_spike
 from finance_pack.sandbox.seed_spend import write_focus_csv
 from finance_pack.sandbox.testing import RunningSlackEmulator, running_slack_emulator
 
@@ -183,6 +186,22 @@ def post_summary(session: DemoSession) -> None:
         session.console.print(f"  #{message['channel_name']}: {what}", markup=False)
 
 
+def deliver_invoice(session: DemoSession) -> None:
+    _section(session, "The Invoice Bot: Stripe invoice -> Slack, confirmed by Stripe's webhook")
+    start_stripe(session.stack, session.console, session.urls)
+    invoice_tour(session.run, DEMO_SUBJECTS["catalyst"])
+    wait_for_delivery(session.console)
+    session.run("finance", "invoice", "list")
+    assert session.slack is not None
+    for message in session.slack.emulator.messages():
+        if (message.get("metadata") or {}).get("event_type") == "finance_invoice":
+            text = str(message.get("text") or "")
+            session.console.print(f"  #{message['channel_name']}: {text}", markup=False)
+        elif message.get("files") and "invoice-" in str(message["files"][0].get("name")):
+            name = message["files"][0].get("name")
+            session.console.print(f"  #{message['channel_name']}: {name} (in its thread)")
+
+
 def show_slo_and_audit(session: DemoSession) -> None:
     _section(session, "SLOs and the audit log")
     session.run("finance", "slo")
@@ -237,6 +256,16 @@ def open_dashboard(session: DemoSession) -> None:
     session.note(f"{session.pack.url}/")
 
 
+def watch_costs(session: DemoSession) -> None:
+    _section(session, "The Cost Watcher: a spend spike streamed in, alerted, then resolved")
+    assert session.slack is not None and session.pack is not None
+    for line in stream_spike(
+        session.pack.url, session.console, session.tokens["steward"], session.slack
+    ):
+        session.note(line)
+    session.run("finance", "alerts", "list")
+
+
 STEPS: list[Step] = [
     install_pack,
     start_slack,
@@ -245,8 +274,10 @@ STEPS: list[Step] = [
     set_budgets,
     show_kpis,
     post_summary,
+    deliver_invoice,
     start_pack,
     serve_api,
+    watch_costs,
     open_dashboard,
     show_slo_and_audit,
 ]
@@ -255,7 +286,13 @@ STEPS: list[Step] = [
 @contextmanager
 def _demo_environment(target: Path) -> Iterator[None]:
     """The demo's commands find the sandbox through the environment, as an operator's would."""
-    keys = ("BLACKROAD_HOME", "FINANCE_SLACK_API_URL", "SLACK_BOT_TOKEN", "BLACKROAD_SUBJECT")
+    keys = (
+        "BLACKROAD_HOME",
+        "FINANCE_SLACK_API_URL",
+        "SLACK_BOT_TOKEN",
+        "BLACKROAD_SUBJECT",
+        *INVOICE_ENVIRONMENT,
+    )
     saved = {key: os.environ.get(key) for key in (*keys, "COLUMNS")}
     os.environ["BLACKROAD_HOME"] = str(target)
     # The tour's tables are captured, not written to a terminal: give them room to read well.

@@ -14,6 +14,9 @@ from finance_pack.sandbox.slack import (
     SlackEmulator,
     create_app,
 )
+from finance_pack.sandbox.stripe import DEFAULT_API_KEY as STRIPE_API_KEY
+from finance_pack.sandbox.stripe import StripeEmulator
+from finance_pack.sandbox.stripe import create_app as create_stripe_app
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +47,29 @@ def running_slack_emulator(
     with BackgroundServer(create_app(emulator), port=port, name="slack-emulator") as server:
         emulator.public_url = server.url
         yield RunningSlackEmulator(emulator, server, token)
+
+
+@dataclass(frozen=True, slots=True)
+class RunningStripeEmulator:
+    emulator: StripeEmulator
+    server: BackgroundServer
+    api_key: str
+
+    @property
+    def url(self) -> str:
+        """What `FINANCE_STRIPE_API_URL` should be (the API, the hosted pages and the PDFs)."""
+        return self.server.url.rstrip("/")
+
+
+@contextmanager
+def running_stripe_emulator(
+    api_key: str = STRIPE_API_KEY, port: int = 0, webhook_backoff_seconds: float = 0.5
+) -> Iterator[RunningStripeEmulator]:
+    """A Stripe emulator on a free loopback port for the duration of the block."""
+    emulator = StripeEmulator((api_key,), webhook_backoff_seconds=webhook_backoff_seconds)
+    try:
+        with BackgroundServer(create_stripe_app(emulator), port=port, name="stripe") as server:
+            emulator.public_url = server.url
+            yield RunningStripeEmulator(emulator, server, api_key)
+    finally:
+        emulator.close()

@@ -148,3 +148,105 @@ agent_state = Table(
     Column("value", Text, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+
+# --- Customers and the Invoice Bot (migration 0005) ----------------------------------------
+
+# The customer directory: who is billed, where their invoices are posted, their Stripe id.
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=True),
+    Column("slack_channel", String(80), nullable=True),
+    Column("default_currency", String(3), nullable=False),
+    Column("stripe_customer_id", String(64), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(320), nullable=False),
+)
+
+# One row per requested invoice; `stage` is the pipeline step reached, the *_at columns are
+# what Stripe's webhooks reported, `status` is both combined (domain/invoices.py).
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("description", String(500), nullable=False),
+    Column("days_until_due", Integer, nullable=False),
+    Column("requested_by", String(320), nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False, index=True),
+    Column("idempotency_key", String(255), nullable=True),
+    Column("request_fingerprint", String(64), nullable=False),
+    Column("stage", String(24), nullable=False, index=True),
+    Column("status", String(24), nullable=False, index=True),
+    Column("stripe_customer_id", String(64), nullable=True),
+    Column("stripe_invoice_id", String(64), nullable=True, unique=True),
+    Column("number", String(64), nullable=True),
+    Column("hosted_invoice_url", String(1000), nullable=True),
+    Column("invoice_pdf_url", String(1000), nullable=True),
+    Column("due_date", UtcDateTime(), nullable=True),
+    Column("slack_channel", String(80), nullable=True),
+    Column("slack_ts", String(32), nullable=True),
+    Column("posted_at", UtcDateTime(), nullable=True),
+    Column("sent_confirmed_at", UtcDateTime(), nullable=True),
+    Column("delivered_at", UtcDateTime(), nullable=True),
+    Column("paid_at", UtcDateTime(), nullable=True),
+    Column("payment_failed_at", UtcDateTime(), nullable=True),
+    Column("voided_at", UtcDateTime(), nullable=True),
+    Column("failure", Text, nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("requested_by", "idempotency_key", name="uq_invoices_idempotency"),
+)
+
+# The claim on an invoice's pipeline (Stripe steps through the Slack post), as for every
+# other delivery (store/deliveries.py): exactly one worker drives an invoice at a time.
+invoice_deliveries = Table(
+    "invoice_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("invoice_id", String(40), nullable=False),
+    *_delivery_columns(),
+    UniqueConstraint("invoice_id", name="uq_invoice_deliveries_invoice"),
+    CheckConstraint("state IN ('claimed', 'posted', 'retry', 'failed')", name="state"),
+)
+
+# Thread replies (paid, payment failed, void): one per invoice and kind.
+invoice_updates = Table(
+    "invoice_updates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("invoice_id", String(40), nullable=False),
+    Column("kind", String(24), nullable=False),
+    *_delivery_columns(),
+    UniqueConstraint("invoice_id", "kind", name="uq_invoice_updates_key"),
+    CheckConstraint("state IN ('claimed', 'posted', 'retry', 'failed')", name="state"),
+)
+
+# Each Stripe event once: the primary key de-duplicates replays and retries.
+stripe_events = Table(
+    "stripe_events",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("type", String(64), nullable=False),
+    Column("stripe_invoice_id", String(64), nullable=True),
+    Column("invoice_id", String(40), nullable=True),
+    Column("outcome", String(24), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+)
+
+# Every state change of every invoice, append-only: what changed, when, and why.
+invoice_history = Table(
+    "invoice_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("invoice_id", String(40), nullable=False, index=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(320), nullable=False),
+    Column("from_status", String(24), nullable=True),
+    Column("to_status", String(24), nullable=False),
+    Column("detail", Text, nullable=True),
+)

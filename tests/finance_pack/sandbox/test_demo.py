@@ -26,8 +26,10 @@ EXPECTED_STEPS = [
     "Install the pack and check it",
     "Bind the Policy Steward and the Growth Catalyst",
     "Budgets, set by the Policy Steward (audited)",
+    "The Invoice Bot: Stripe invoice -> Slack, confirmed by Stripe's webhook",
     "Start the pack: API, dashboard and agents (brctl finance up)",
     "The API, with role-checked tokens",
+    "The Cost Watcher: a spend spike streamed in, alerted, then resolved",
     "The dashboard, with a one-time sign-in link",
     "SLOs and the audit log",
 ]

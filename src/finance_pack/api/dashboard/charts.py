@@ -133,3 +133,53 @@ def _describe(data: BurnChartData, total: Decimal) -> str:
         if data.forecast_low is not None and data.forecast_high is not None:
             text += f" (80% range {data.forecast_low:.2f} to {data.forecast_high:.2f})"
     return text + "."
+
+
+@dataclass(frozen=True, slots=True)
+class ContributorBar:
+    series: str
+    actual: Decimal
+    expected: Decimal
+    upper: Decimal
+
+
+def contributors_svg(title: str, currency: str, bars: Sequence[ContributorBar]) -> str:
+    """One row per contributing series: the expected range (expected to upper bound) as a band
+    and the actual spend as a bar, on one money axis, so the reader sees how far out it is."""
+    row_h, label_w, width = 30, 200, WIDTH
+    height = TOP + row_h * len(bars) + BOTTOM
+    top_value = max([b.actual for b in bars] + [b.upper for b in bars] + [Decimal(1)])
+    ticks = _ticks(top_value * Decimal("1.05"))
+    scale = ticks[-1] if ticks[-1] > 0 else Decimal(1)
+    plot_w = width - label_w - RIGHT
+
+    def x(amount: Decimal) -> float:
+        return label_w + plot_w * float(max(amount, Decimal(0)) / scale)
+
+    parts = [
+        f'<line class="grid" x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{TOP}" y2="{height - BOTTOM}"/>'
+        f'<text class="axis" x="{x(t):.1f}" y="{height - 8}" text-anchor="middle">'
+        f"{_label(t)}</text>"
+        for t in ticks
+    ]
+    for i, bar in enumerate(bars):
+        y = TOP + i * row_h
+        parts.append(
+            f'<text class="axis" x="{label_w - 8}" y="{y + 19}" text-anchor="end">'
+            f"{escape(bar.series[-34:])}</text>"
+            f'<rect class="expected" x="{x(bar.expected):.1f}" y="{y + 4}" '
+            f'width="{max(x(bar.upper) - x(bar.expected), 1):.1f}" height="{row_h - 8}"/>'
+            f'<rect class="actual" x="{label_w}" y="{y + 10}" '
+            f'width="{max(x(bar.actual) - label_w, 1):.1f}" height="{row_h - 20}"/>'
+        )
+    description = "; ".join(
+        f"{b.series}: actual {b.actual:.2f} {currency}, expected {b.expected:.2f} to {b.upper:.2f}"
+        for b in bars
+    )
+    return (
+        f'<svg class="contributors" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(description)}" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{escape(title)}</title><desc>{escape(description)}</desc>"
+        + "".join(parts)
+        + "</svg>"
+    )

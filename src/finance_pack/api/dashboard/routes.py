@@ -16,7 +16,12 @@ from fastapi.templating import Jinja2Templates
 from finance_pack.access.actors import Actor
 from finance_pack.access.tokens import InvalidTokenError
 from finance_pack.api.auth import SESSION_COOKIE, PermissionRequirement, _bearer
-from finance_pack.api.dashboard.views import backtest_page, budgets_page, slo_page
+from finance_pack.api.dashboard.views import (
+    anomalies_page,
+    backtest_page,
+    budgets_page,
+    slo_page,
+)
 from finance_pack.clock import Clock
 from finance_pack.services.cost_explorer import breakdown_json, explore_costs
 from finance_pack.services.signin import SESSION_LIFETIME, exchange_signin
@@ -120,6 +125,16 @@ def forecasts(
     state = request.app.state.finance
     page = backtest_page(state, months)
     return _render(request, "forecasts.html", actor, title="Forecast accuracy", page=page)
+
+
+@router.get("/anomalies", response_class=HTMLResponse)
+def anomalies(
+    request: Request,
+    actor: Annotated[Actor, page_requires("alerts:read")],
+    state: Annotated[str | None, Query(pattern="^(open|resolved)$")] = None,
+) -> HTMLResponse:
+    cards = anomalies_page(request.app.state.finance.engine, state)
+    return _render(request, "anomalies.html", actor, title="Anomalies", cards=cards, state=state)
 
 
 @router.get("/slo", response_class=HTMLResponse)

@@ -10,7 +10,13 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from finance_pack.api.dashboard.charts import BurnChartData, burn_chart_svg
+from finance_pack.agents.cost_watcher.admin import incident_row
+from finance_pack.api.dashboard.charts import (
+    BurnChartData,
+    ContributorBar,
+    burn_chart_svg,
+    contributors_svg,
+)
 from finance_pack.context import PackContext
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budgets import BudgetFailure
@@ -24,6 +30,7 @@ from finance_pack.services.reporting import (
     default_month,
 )
 from finance_pack.services.slos import slo_reports
+from finance_pack.store.alerts import list_incidents
 from finance_pack.store.budgets import BudgetEntry
 
 
@@ -164,6 +171,34 @@ def backtest_page(state: Any, months: int) -> BacktestPage:
         _BACKTESTS.clear()  # one entry: the newest data is all anyone asks for
         _BACKTESTS[key] = BacktestPage(months, outcome.as_of, results)
     return _BACKTESTS[key]
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentCard:
+    row: dict[str, Any]  # exactly `/v1/alerts`'s object for this incident
+    expected: str
+    actual: str
+    chart_svg: str
+
+
+def anomalies_page(engine: Engine, state: str | None) -> list[IncidentCard]:
+    cards = []
+    for stored in list_incidents(engine, state=state, limit=100):
+        incident = stored.incident
+        bars = [
+            ContributorBar(c.series, c.actual, c.expected, c.upper)
+            for c in incident.top_contributors(5)
+        ]
+        title = f"Incident {stored.id}: actual against the expected range per series"
+        cards.append(
+            IncidentCard(
+                incident_row(stored),
+                f"{incident.expected:f}",
+                f"{incident.actual:f}",
+                contributors_svg(title, incident.currency, bars) if bars else "",
+            )
+        )
+    return cards
 
 
 def slo_page(context: PackContext, engine: Engine, now: datetime) -> list[dict[str, object]]:

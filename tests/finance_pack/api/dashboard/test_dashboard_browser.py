@@ -165,6 +165,12 @@ def test_the_dashboard_in_chromium_shows_the_api_figures_without_errors(demo: Ru
         page.keyboard.press("Tab")  # the skip link takes focus first: keyboard users can jump
         assert page.evaluate("document.activeElement.className") == "skip"
 
+        page.get_by_role("link", name="Anomalies").click()
+        page.wait_for_selector("h1:has-text('Anomalies')")
+        incidents = page.request.get(f"{base}/v1/alerts").json()
+        assert page.locator("article.incident").count() == len(incidents) >= 1
+        page.screenshot(path=str(ARTIFACTS / "anomalies-desktop.png"), full_page=True)
+
         page.get_by_role("link", name="Forecast accuracy").click()
         page.wait_for_selector("table.backtest")
         page.screenshot(path=str(ARTIFACTS / "forecasts-desktop.png"), full_page=True)

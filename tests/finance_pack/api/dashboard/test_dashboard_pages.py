@@ -204,3 +204,41 @@ def test_a_budget_that_cannot_be_read_is_named_and_the_others_are_shown(dashboar
     finally:
         with dashboard.engine.begin() as connection:
             connection.execute(text("DELETE FROM budgets WHERE name = 'tiny'"))
+
+
+def _stream_spike(api: Api) -> None:
+    start = datetime(2026, 11, 2, tzinfo=UTC)
+    token = {"Authorization": f"Bearer {api.token(STEWARD)}"}
+
+    def point(hour: int, cost: str) -> dict[str, object]:
+        at = start + timedelta(hours=hour)
+        return {
+            "dimensions": {"provider": "aws", "account": "111122223333", "service": "AmazonEC2"},
+            "start": at.isoformat(),
+            "end": (at + timedelta(hours=1)).isoformat(),
+            "cost": cost,
+            "currency": "USD",
+        }
+
+    calm = [point(h, f"{40 + h % 3}.00") for h in range(72)]
+    assert api.client.post("/v1/costs/stream", json=calm, headers=token).status_code == 202
+    spike = api.client.post("/v1/costs/stream", json=[point(72, "500.00")], headers=token)
+    assert spike.json()["incidents_opened"], spike.text
+
+
+def test_anomalies_show_the_api_incidents_with_a_chart(dashboard: Api) -> None:
+    _stream_spike(dashboard)
+    _sign_in(dashboard, STEWARD)
+    [row] = [r for r in dashboard.client.get("/v1/alerts").json() if r["state"] == "open"][:1]
+    page = dashboard.client.get("/anomalies", params={"state": "open"}).text
+    card = re.search(rf'data-incident="{row["id"]}">.*?</article>', page, re.S)
+    assert card is not None
+    assert f'data-col="impact">USD {row["impact"]}<' in card.group(0)
+    assert '<svg class="contributors"' in card.group(0)
+    assert "AmazonEC2" in card.group(0)
+
+
+def test_anomalies_need_alerts_read_and_are_not_offered_without_it(dashboard: Api) -> None:
+    _sign_in(dashboard, CATALYST)
+    assert 'href="/anomalies"' not in dashboard.client.get("/").text
+    assert dashboard.client.get("/anomalies").status_code == 403

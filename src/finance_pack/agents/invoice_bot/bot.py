@@ -1,0 +1,272 @@
+"""The Invoice Bot's worker: drives each requested invoice through Stripe to Slack, once.
+
+An invoice is driven under a claim on its `invoice_deliveries` row (store/deliveries.py): one
+worker at a time, taken over when its holder dies (lease expiry). Every step's result is stored
+before the next step starts, so a restart resumes at the step that was interrupted; Stripe's
+Idempotency-Keys make that step's replay harmless, and the Slack post is looked up by its
+metadata before it is posted again (`maybe_posted`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from finance_pack.agents.invoice_bot.message import (
+    INVOICE_EVENT,
+    invoice_message,
+    update_text,
+)
+from finance_pack.agents.invoice_bot.reconciler import Reconciler
+from finance_pack.agents.invoice_bot.steps import AmountMismatchError, StripeSteps
+from finance_pack.clock import Clock, SystemClock
+from finance_pack.domain.invoices import WORKING_STAGES, Stage
+from finance_pack.providers.slack import (
+    MessageMetadata,
+    PostedMessage,
+    SlackGateway,
+    SlackPermanentError,
+    SlackTransientError,
+)
+from finance_pack.providers.stripe import (
+    StripeGateway,
+    StripeRejectedError,
+    StripeUnavailableError,
+)
+from finance_pack.services.invoices import BOT, delivery_on_post
+from finance_pack.store.customers import CustomerRecord, get_customer, set_stripe_customer_id
+from finance_pack.store.deliveries import Claim, mark_posted, mark_retry, try_claim
+from finance_pack.store.invoices import (
+    UPDATE_KINDS,
+    InvoiceRecord,
+    change_invoice,
+    get_invoice,
+    pending_updates,
+    working_invoice_ids,
+)
+from finance_pack.store.tables import invoice_deliveries, invoice_updates
+
+log = logging.getLogger(__name__)
+
+AGENT = "invoice-bot"
+
+
+@dataclass
+class InvoiceBot:
+    engine: Engine
+    stripe: StripeGateway
+    slack: SlackGateway
+    fallback_channel: str
+    replica: str
+    clock: Clock = field(default_factory=SystemClock)
+    lease: timedelta = timedelta(minutes=2)
+    poll: timedelta = timedelta(milliseconds=200)
+    workers: int = 8
+    reconciler: Reconciler | None = None
+    # Failpoint hook (crash tests): called with the invoice id and "called:<step>" once a
+    # step's outside call succeeded, and "stored:<step>" once its result is stored.
+    after_step: Callable[[str, str], None] | None = None
+    _pool: ThreadPoolExecutor | None = field(default=None, init=False)
+
+    def tick(self, now: datetime) -> datetime:
+        ids = working_invoice_ids(self.engine)
+        if self.workers > 1 and len(ids) > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="invoice-bot")
+            list(self._pool.map(self.drive, ids))
+        else:
+            for invoice_id in ids:
+                self.drive(invoice_id)
+        self.post_updates()
+        if self.reconciler is not None:
+            self.reconciler.tick(self.clock.now())
+        return self.clock.now() + self.poll
+
+    def drive(self, invoice_id: str) -> bool:
+        """Take `invoice_id` as far as it goes now; True when it reached Slack."""
+        now = self.clock.now()
+        claim = try_claim(
+            self.engine,
+            invoice_deliveries,
+            {"invoice_id": invoice_id},
+            replica=self.replica,
+            now=now,
+            lease=self.lease,
+        )
+        if claim is None:
+            return False
+        try:
+            return self._drive_claimed(invoice_id, claim)
+        except (StripeUnavailableError, SlackTransientError) as exc:
+            log.warning("invoice %s: %s; will retry", invoice_id, exc)
+            after = exc.retry_after
+            self._retry(claim, str(exc), permanent=False, retry_after=after)
+        except SlackPermanentError as exc:
+            log.error("invoice %s cannot be posted: %s", invoice_id, exc)
+            self._retry(claim, str(exc), permanent=True, retry_after=None)
+        except (StripeRejectedError, AmountMismatchError) as exc:
+            log.error("invoice %s failed: %s", invoice_id, exc)
+            self._fail(invoice_id, str(exc))
+            self._retry(claim, str(exc), permanent=True, retry_after=None)
+        return False
+
+    def _drive_claimed(self, invoice_id: str, claim: Claim) -> bool:
+        steps = StripeSteps(self.stripe)
+        record, customer = self._load(invoice_id)
+        while record.stage_enum in WORKING_STAGES and record.stage_enum is not Stage.SENT:
+            values = steps.run(record, customer)
+            self._hook(record.id, f"called:{values['stage']}")
+            if record.stage_enum is Stage.REQUESTED and not customer.stripe_customer_id:
+                with self.engine.begin() as connection:
+                    set_stripe_customer_id(connection, customer.id, values["stripe_customer_id"])
+            record = self._store(record, values)
+        if record.stage_enum is Stage.SENT:
+            posted = self._post(record, customer, claim)
+            mark_posted(
+                self.engine,
+                invoice_deliveries,
+                claim,
+                self.replica,
+                channel_id=posted.channel_id,
+                ts=posted.ts,
+                posted_at=self.clock.now(),
+            )
+            return True
+        return False
+
+    def _load(self, invoice_id: str) -> tuple[InvoiceRecord, CustomerRecord]:
+        with self.engine.connect() as connection:
+            record = get_invoice(connection, invoice_id)
+            customer = get_customer(connection, record.customer_id) if record else None
+        if record is None or customer is None:
+            raise LookupError(f"invoice {invoice_id} or its customer vanished")
+        return record, customer
+
+    def _store(
+        self, record: InvoiceRecord, values: dict[str, Any], step: str | None = None
+    ) -> InvoiceRecord:
+        with self.engine.begin() as connection:
+            stored = change_invoice(connection, record, values, actor=BOT, now=self.clock.now())
+        self._hook(record.id, f"stored:{step or stored.stage}")
+        return stored
+
+    def _hook(self, invoice_id: str, point: str) -> None:
+        if self.after_step is not None:
+            self.after_step(invoice_id, point)
+
+    def _post(self, record: InvoiceRecord, customer: CustomerRecord, claim: Claim) -> PostedMessage:
+        """The invoice message (found again if an earlier attempt posted it), then the PDF in
+        its thread, then the stage `posted` (or `delivered` when Stripe confirmed first)."""
+        channel = customer.slack_channel or self.fallback_channel
+        metadata = MessageMetadata(INVOICE_EVENT, record.id, {"number": record.number or ""})
+        if record.slack_ts is None:
+            posted = None
+            if claim.maybe_posted:
+                oldest = record.requested_at - timedelta(hours=1)
+                posted = self.slack.find_message(channel, INVOICE_EVENT, record.id, oldest)
+            if posted is None:
+                text, blocks = invoice_message(record, customer)
+                posted = self._post_with_fallback(channel, text, blocks, metadata)
+                self._hook(record.id, "called:slack_message")
+            record = self._store(
+                record, {"slack_channel": posted.channel_id, "slack_ts": posted.ts}, "slack_message"
+            )
+        assert record.slack_channel is not None and record.slack_ts is not None
+        pdf = self.stripe.download_pdf(str(record.invoice_pdf_url))
+        self.slack.upload_file(
+            record.slack_channel,
+            f"invoice-{record.number or record.id}.pdf",
+            pdf,
+            title=f"Invoice {record.number or record.id}",
+            thread_ts=record.slack_ts,
+        )
+        self._hook(record.id, "called:slack_pdf")
+        self._store(record, delivery_on_post(self.clock.now()))
+        return PostedMessage(record.slack_channel, record.slack_ts)
+
+    def _post_with_fallback(
+        self, channel: str, text: str, blocks: list[dict[str, Any]], metadata: MessageMetadata
+    ) -> PostedMessage:
+        try:
+            return self.slack.post_message(channel, text, blocks, metadata=metadata)
+        except SlackPermanentError as exc:
+            if channel == self.fallback_channel or exc.error_code not in (
+                "channel_not_found",
+                "not_in_channel",
+                "is_archived",
+            ):
+                raise
+            log.warning("%s; posting to the invoices channel %s", exc, self.fallback_channel)
+            return self.slack.post_message(self.fallback_channel, text, blocks, metadata=metadata)
+
+    def _retry(
+        self, claim: Claim, error: str, *, permanent: bool, retry_after: float | None
+    ) -> None:
+        mark_retry(
+            self.engine,
+            invoice_deliveries,
+            claim,
+            self.replica,
+            error=error,
+            now=self.clock.now(),
+            permanent=permanent,
+            retry_after=timedelta(seconds=retry_after) if retry_after else None,
+        )
+
+    def _fail(self, invoice_id: str, reason: str) -> None:
+        record, _customer = self._load(invoice_id)
+        self._store(record, {"stage": Stage.FAILED.value, "failure": reason})
+
+    def post_updates(self) -> int:
+        """Paid, payment failed and void, each once in the invoice's thread."""
+        count = 0
+        for record, kind in pending_updates(self.engine):
+            now = self.clock.now()
+            claim = try_claim(
+                self.engine,
+                invoice_updates,
+                {"invoice_id": record.id, "kind": kind},
+                replica=self.replica,
+                now=now,
+                lease=self.lease,
+            )
+            if claim is None:
+                continue
+            at = getattr(record, UPDATE_KINDS[kind])
+            try:
+                posted = self.slack.post_message(
+                    str(record.slack_channel), update_text(kind, at), thread_ts=record.slack_ts
+                )
+            except (SlackTransientError, SlackPermanentError) as exc:
+                transient = isinstance(exc, SlackTransientError)
+                mark_retry(
+                    self.engine,
+                    invoice_updates,
+                    claim,
+                    self.replica,
+                    error=str(exc),
+                    now=now,
+                    permanent=not transient,
+                )
+                continue
+            mark_posted(
+                self.engine,
+                invoice_updates,
+                claim,
+                self.replica,
+                channel_id=posted.channel_id,
+                ts=posted.ts,
+                posted_at=now,
+            )
+            count += 1
+        return count
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)

@@ -1,0 +1,3 @@
+from cost_watcher_support import clock, engine
+
+__all__ = ["clock", "engine"]
