@@ -1,7 +1,7 @@
 """Freshness alerts: one Slack post per provider's stale episode and one on its recovery.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from finance_pack.store.types import UtcDateTime
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
