@@ -57,8 +57,10 @@ SELECT
     AS ChargePeriodStart,
   strftime(TIMESTAMP '2026-05-01' + to_hours(CAST(hour AS INTEGER) + 1), '%Y-%m-%dT%H:%M:%SZ')
     AS ChargePeriodEnd,
-  CAST((hash(i) % 2000000) AS DECIMAL(38,12)) / 10000 - 20 AS BilledCost,
-  CAST((hash(i) % 1800000) AS DECIMAL(38,12)) / 10000 - 20 AS EffectiveCost,
+  -- Exact 4-place amounts: a DECIMAL / INTEGER is a DOUBLE in DuckDB, whose text
+  -- (22.069200000000002) has more places than the store keeps, which ingest refuses.
+  CAST((hash(i) % 2000000) / 10000 - 20 AS DECIMAL(38,4)) AS BilledCost,
+  CAST((hash(i) % 1800000) / 10000 - 20 AS DECIMAL(38,4)) AS EffectiveCost,
   CASE WHEN hash(r * 3) % 10 = 0 THEN 'EUR' ELSE 'USD' END AS BillingCurrency,
   ['AWS', 'Microsoft', 'Google Cloud'][1 + CAST(hash(r * 5) % 3 AS INTEGER)] AS ProviderName,
   'acct-' || hash(r * 7) % 60 AS BillingAccountId,

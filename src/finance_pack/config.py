@@ -52,6 +52,9 @@ def _exact_decimal(value: Any) -> Any:
 
 
 ExactDecimal = Annotated[Decimal, BeforeValidator(_exact_decimal)]
+FxPair = Annotated[str, Field(pattern=r"^[A-Z]{3}/[A-Z]{3}$")]
+FxMonth = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+FxRate = Annotated[ExactDecimal, Field(gt=0, allow_inf_nan=False)]
 Channel = Annotated[str, Field(pattern=r"^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{8,})$")]
 
 
@@ -259,7 +262,16 @@ class FinanceConfig(_Section):
     timezone: TimeZoneName = "UTC"
     billing_currency: CurrencyCode = "USD"
     cost_metric: Literal["BilledCost", "EffectiveCost"] = "BilledCost"
-    fx_rates: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}/[A-Z]{3}$")], ExactDecimal] = {}
+    fx_rates: dict[FxPair, FxRate | dict[FxMonth, FxRate]] = Field(
+        default={},
+        description="Units of the second currency per unit of the first: one rate for every "
+        'month, or one per month ("2026-11": 1.08). Cost rows in another currency than '
+        "billing_currency are converted with the rate of their month, or refused at ingest.",
+    )
+    stale_after_hours: Annotated[int, Field(ge=1, le=24 * 31)] = Field(
+        default=36,
+        description="Cost data older than this is stale (Cost Explorer can lag up to a day).",
+    )
     slack: SlackConfig = SlackConfig()
     stripe: StripeConfig = StripeConfig()
     providers: ProvidersConfig = ProvidersConfig()

@@ -97,6 +97,29 @@ def test_empty_file_is_an_error(tmp_path: Path) -> None:
         load_config(_write(tmp_path, ""))
 
 
+def test_fx_rates_may_be_dated_per_month_and_stale_after_is_configurable(tmp_path: Path) -> None:
+    from finance_pack.domain.fx import FxTable
+
+    text = TEMPLATE.replace(
+        "fx_rates: {}", 'fx_rates: {"EUR/USD": {"2026-10": "1.0790", "2026-11": 1.0812}}'
+    ).replace("stale_after_hours: 36", "stale_after_hours: 48")
+    config = load_config(_write(tmp_path, text))
+    table = FxTable.from_config(config.fx_rates)
+    assert table.rate("EUR", "USD", "2026-11") == Decimal("1.0812")
+    assert table.rate("EUR", "USD", "2026-12") is None
+    assert table.rate("USD", "EUR", "2026-10") == Decimal(1) / Decimal("1.0790")
+    assert config.stale_after_hours == 48
+
+
+@pytest.mark.parametrize(
+    "rates", ['{"EUR/USD": {"2026-13": "1.1"}}', '{"EUR/USD": "0"}', '{"EUR/USD": "NaN"}']
+)
+def test_a_bad_fx_rate_or_month_is_refused_with_its_line(tmp_path: Path, rates: str) -> None:
+    path = _write(tmp_path, TEMPLATE.replace("fx_rates: {}", f"fx_rates: {rates}"))
+    with pytest.raises(ValidationError, match=r"fx_rates"):
+        load_config(path)
+
+
 @pytest.mark.parametrize(
     ("old", "new", "field", "message"),
     [

@@ -4,6 +4,7 @@ non-public route declares its permission with `finance_pack.api.auth.require` (a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -26,11 +27,13 @@ from finance_pack.api import (
 from finance_pack.api.auth import install_auth
 from finance_pack.api.dashboard.routes import PUBLIC_PAGES, install_dashboard
 from finance_pack.api.errors import install_error_handlers
+from finance_pack.api.freshness_metrics import FreshnessCollector
 from finance_pack.api.kpi_cache import KpiCache
 from finance_pack.api.metrics import ApiMetrics
 from finance_pack.api.slo_metrics import SloCollector
 from finance_pack.clock import SYSTEM_CLOCK, Clock
 from finance_pack.context import PackContext
+from finance_pack.services.reporting import cost_queries
 from finance_pack.services.slos import slo_reports
 from finance_pack.store.migrate import current_revision, head_revision
 from finance_pack.store.tables import store_info
@@ -49,6 +52,11 @@ class AppState:
     kpi_cache: KpiCache = field(default_factory=KpiCache)
 
 
+def _freshness(context: PackContext) -> dict[str, datetime]:
+    with cost_queries(context.cost_store_url, context.config.timezone) as queries:
+        return queries.freshness_by_provider()
+
+
 def create_app(context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK) -> FastAPI:
     app = FastAPI(
         title="BlackRoad Finance Ops Pack",
@@ -63,6 +71,13 @@ def create_app(context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK
     install_auth(app, context, engine, clock)
     install_error_handlers(app)
     metrics.registry.register(SloCollector(lambda: slo_reports(context, engine, clock.now())))
+    metrics.registry.register(
+        FreshnessCollector(
+            lambda: _freshness(context),
+            clock.now,
+            timedelta(hours=context.config.stale_after_hours),
+        )
+    )
     app.include_router(access.router)
     app.include_router(budgets.router)
     app.include_router(slo.router)

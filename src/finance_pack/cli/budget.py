@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -19,13 +20,21 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
+from finance_pack.context import PackContext
+from finance_pack.domain.budgets import Scope
 from finance_pack.services.budget_admin import (
     BudgetChange,
     BudgetChangeResult,
     ScopeChange,
     budgets_in_force,
     remove_budget,
+    scope_of,
     set_budget,
+)
+from finance_pack.services.reporting import (
+    ScopeMatchesNothingError,
+    cost_queries,
+    scope_warning,
 )
 from finance_pack.store.budgets import AnyBudgetEntry, BudgetEntry, entry_name
 
@@ -46,6 +55,20 @@ def _scope_change(
     if not any((provider, account, service, region, tag)):
         return None
     return ScopeChange(provider or [], account or [], service or [], region or [], tag or [])
+
+
+def _check_scope(context: PackContext, name: str, scope: Scope, strict: bool, at: datetime) -> None:
+    """Warn about (with --strict, refuse) a scope that matched no spend in 90 days."""
+    with cost_queries(context.cost_store_url, context.config.timezone) as queries:
+        warning = scope_warning(queries, scope, at)
+    if warning and strict:
+        raise ScopeMatchesNothingError(
+            f"budget {name}: {warning}", hint="fix the scope, or leave out --strict"
+        )
+    if warning:
+        warnings_console.print(
+            f"[yellow]warning:[/] budget {escape(name)}: {escape(warning)}", highlight=False
+        )
 
 
 def _describe(result: BudgetChangeResult) -> str:
@@ -94,6 +117,9 @@ def set_cmd(
             help="PERCENT[:actual|forecast], repeatable (80, 100:forecast); replaces them.",
         ),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Refuse a scope that matched no spend in 90 days.")
+    ] = False,
     no_thresholds: Annotated[
         bool, typer.Option("--no-thresholds", help="Remove every threshold (never alerts).")
     ] = False,
@@ -103,9 +129,13 @@ def set_cmd(
     """Create a budget, or change the fields given (needs budgets:write; audited).
 
     What is left out keeps its value; any scope filter replaces the whole scope.
+    A scope that matched no spend in the last 90 days is warned about, naming the closest
+    values (--strict refuses); a service may be named by its CUR code, FOCUS or Cost Explorer
+    name.
 
     Example: brctl finance budget set platform --amount 5000 --currency USD
-    --service AmazonEC2 --tag team=platform --threshold 80 --threshold 100:forecast
+    --service "Amazon Elastic Compute Cloud" --tag team=platform --threshold 80
+    --threshold 100:forecast
     """
     context = open_context(target)
     actor = authorize_cli(context, "budgets:write", acting_as)
@@ -116,7 +146,10 @@ def set_cmd(
         _scope_change(provider, account, service, region, tag),
         [] if no_thresholds else threshold,
     )
-    result = set_budget(open_state(context), context.config, change, actor, now())
+    at = now()
+    if change.scope is not None:
+        _check_scope(context, name, scope_of(name, change.scope), strict, at)
+    result = set_budget(open_state(context), context.config, change, actor, at)
     console.print(f"[green]{escape(_describe(result))}[/]", highlight=False)
     for warning in result.warnings:
         warnings_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)

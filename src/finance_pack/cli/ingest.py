@@ -32,10 +32,12 @@ from finance_pack.cli.common import (
     open_state,
 )
 from finance_pack.context import PackContext
+from finance_pack.costs.currency_rule import CurrencyRule
 from finance_pack.costs.ingest import FileKind, IngestReport, ProgressCallback, ingest_files
 from finance_pack.costs.ingest import Progress as IngestProgress
 from finance_pack.costs.snapshots import open_for_writing
 from finance_pack.costs.store import CostStore
+from finance_pack.domain.fx import FxTable
 from finance_pack.errors import UsageError
 
 app = typer.Typer(help="Load cost data: FOCUS or CUR files, or AWS Cost Explorer.")
@@ -148,6 +150,9 @@ def _run_files(
             skip_bad_rows=skip_bad_rows,
             rejects_path=rejects,
             on_progress=callback,
+            currencies=CurrencyRule(
+                context.config.billing_currency, FxTable.from_config(context.config.fx_rates)
+            ),
         )
     _audit(context, actor, f"costs.ingest.{kind.value}", _audit_record(report))
     render([_report_row(report, fmt)], fmt, title=f"ingest {kind.value}")

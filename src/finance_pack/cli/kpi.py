@@ -15,7 +15,7 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
-from finance_pack.domain.kpis import KpiReport
+from finance_pack.domain.kpis import KpiReport, age_text
 from finance_pack.services.reporting import ReportSettings, budget_kpis
 
 # Scripts get every field (JSON, CSV); people get the figures they read, one budget a line.
@@ -36,6 +36,9 @@ CSV_COLUMNS = [
     "consumption_forecast_pct",
     "consumption_actual_pct",
     "status",
+    "data_age_hours",
+    "stale",
+    "final",
     "error",
 ]
 
@@ -50,6 +53,7 @@ TABLE_COLUMNS = [
     "forecast %",
     "actual %",
     "status",
+    "age",
 ]
 
 
@@ -69,12 +73,14 @@ def _table_row(row: dict[str, object]) -> dict[str, object]:
         "forecast %": row["consumption_forecast_pct"],
         "actual %": row["consumption_actual_pct"],
         "status": row["status"],
+        "age": row["data age"],
     }
 
 
 def kpi(
     month: Annotated[
-        str | None, typer.Option("--month", help="YYYY-MM (default: newest data).")
+        str | None,
+        typer.Option("--month", help="YYYY-MM (default: the current month, billing time zone)."),
     ] = None,
     budget: Annotated[
         list[str] | None, typer.Option("--budget", help="Only these budgets.")
@@ -103,18 +109,23 @@ def kpi(
     )
     settings = ReportSettings.from_config(config, forecaster)
     rows = [r.to_json_dict() for r in results]
+    reports = [r for r in results if isinstance(r, KpiReport)]
     for row, result in zip(rows, results, strict=True):
-        if (
-            isinstance(result, KpiReport)
-            and result.no_spend_in_scope
-            and fmt is not OutputFormat.JSON
-        ):
+        if fmt is OutputFormat.JSON or not isinstance(result, KpiReport):
+            continue
+        row["data age"] = age_text(result.data_age)
+        if result.stale:
+            row["status"] = f"stale (data {row['data age']} old)"
+        elif result.no_spend_in_scope:
             row["status"] = f"{row['status']} (no spend in scope)"
+        if result.final:
+            row["status"] = f"{row['status']}, final"
     if fmt is OutputFormat.TABLE:
         computed = [row for row in rows if row["status"] != "error"]
         as_of = computed[0]["as_of"] if computed else "n/a"
         currency = computed[0]["currency"] if computed else ""
-        title = f"KPIs in {currency}, data as of {as_of}, forecaster {settings.forecaster}"
+        age = f" ({age_text(max(r.data_age for r in reports))} old)" if reports else ""
+        title = f"KPIs in {currency}, data as of {as_of}{age}, forecaster {settings.forecaster}"
         render([_table_row(row) for row in rows], fmt, title=title, columns=TABLE_COLUMNS)
         return
     render(rows, fmt, title="KPIs", columns=None if fmt is OutputFormat.JSON else CSV_COLUMNS)

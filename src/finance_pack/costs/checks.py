@@ -4,11 +4,13 @@ path that finds *which* rows failed (only taken when something did)."""
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from finance_pack.domain.costs import COST_SCALE
 from finance_pack.domain.currencies import ISO_4217_CODES
 
 
@@ -19,13 +21,27 @@ class Check:
     reason: str
 
 
+_NOT_AN_AMOUNT = (
+    f"empty, not a number, NaN, infinite or more than {COST_SCALE} decimal places "
+    "(the store keeps 12; a cast would round silently)"
+)
+_TEXT_COLUMNS = (
+    "ProviderName",
+    "BillingAccountId",
+    "SubAccountId",
+    "ServiceName",
+    "ServiceCategory",
+    "RegionId",
+    "ChargeCategory",
+    "Tags",
+)
 _CURRENCIES = ", ".join(f"'{code}'" for code in sorted(ISO_4217_CODES))
 
 CHECKS: tuple[Check, ...] = (
     Check("ChargePeriodStart", '"ChargePeriodStart" IS NULL', "empty or not a timestamp"),
     Check("ChargePeriodEnd", '"ChargePeriodEnd" IS NULL', "empty or not a timestamp"),
-    Check("BilledCost", '"BilledCost" IS NULL', "empty, not a number, NaN or infinite"),
-    Check("EffectiveCost", '"EffectiveCost" IS NULL', "empty, not a number, NaN or infinite"),
+    Check("BilledCost", '"BilledCost" IS NULL', _NOT_AN_AMOUNT),
+    Check("EffectiveCost", '"EffectiveCost" IS NULL', _NOT_AN_AMOUNT),
     Check(
         "BillingCurrency",
         f'"BillingCurrency" IS NULL OR "BillingCurrency" NOT IN ({_CURRENCIES})',
@@ -40,9 +56,19 @@ CHECKS: tuple[Check, ...] = (
         "charge period ends before it starts",
     ),
     Check("Tags", '"Tags" IS NULL', "Tags is not a JSON object"),
+    # A NUL byte passes through DuckDB but truncates the value in C-based tools downstream.
+    *(
+        Check(column, f'contains("{column}", chr(0))', "contains a NUL byte")
+        for column in _TEXT_COLUMNS
+    ),
 )
 
-ANY_BAD_SQL = " OR ".join(f"coalesce(({check.condition}), false)" for check in CHECKS)
+
+def any_bad_sql(checks: Sequence[Check]) -> str:
+    return " OR ".join(f"coalesce(({check.condition}), false)" for check in checks)
+
+
+ANY_BAD_SQL = any_bad_sql(CHECKS)
 # The same minus the currency list, which is cheaper checked once per distinct value.
 ROW_CHECKS_SQL = " OR ".join(
     f"coalesce(({c.condition}), false)" for c in CHECKS if c.column != "BillingCurrency"
@@ -61,7 +87,11 @@ class RowProblem:
         return f"{self.file}:{self.line}" if self.line is not None else str(self.file)
 
     def describe(self) -> str:
-        return f"{self.location()}: column {self.column}: {self.reason}"
+        return f"{self.location()}: {self.what()}"
+
+    def what(self) -> str:
+        """`column X: reason`, or the reason alone for a problem of the whole row."""
+        return f"column {self.column}: {self.reason}" if self.column else self.reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,15 +108,36 @@ def load_summary(row: tuple[Any, ...] | None) -> LoadSummary:
     return LoadSummary(int(rows or 0), max(int(bad or 0), 1 if unknown else 0), periods or "")
 
 
+_FIELD_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+_LAYOUT_ERRORS = {"MISSING COLUMNS", "TOO MANY COLUMNS"}
+
+
 def reader_rejects(con: Any, rejects_table: str, file: Path) -> list[RowProblem]:
-    """Values DuckDB's CSV reader could not parse, with their line and column."""
+    """Values DuckDB's CSV reader could not parse, one problem per line: a row with the wrong
+    number of fields is one problem (DuckDB lists each missing column of a short row)."""
     rows = con.execute(
-        f"SELECT line, column_name, error_message, csv_line FROM {rejects_table} ORDER BY line"
+        f"""SELECT line, column_name, error_type, error_message, csv_line
+            FROM {rejects_table} ORDER BY line, column_idx"""
     ).fetchall()
-    return [
-        RowProblem(file, int(line), str(column or "?"), _short(message), text)
-        for line, column, message, text in rows
-    ]
+    by_line: dict[int, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        by_line.setdefault(int(row[0]), []).append(row)
+    return [_line_problem(file, line, found) for line, found in by_line.items()]
+
+
+def _line_problem(file: Path, line: int, rows: list[tuple[Any, ...]]) -> RowProblem:
+    layout = [r for r in rows if str(r[2]) in _LAYOUT_ERRORS]
+    if layout:
+        counts = [_FIELD_COUNT.search(str(r[3])) for r in layout]
+        expected = next((int(m.group(1)) for m in counts if m), None)
+        found = [int(m.group(2)) for m in counts if m]
+        # A short row is reported at each missing column (the first says how many it has);
+        # a long one at each extra field (the last says how many).
+        actual = min(found) if str(layout[0][2]) == "MISSING COLUMNS" else max(found)
+        reason = f"expected {expected} fields, found {actual}"
+        return RowProblem(file, line, "", reason, str(layout[0][4]))
+    _, column, _, message, text = rows[0]
+    return RowProblem(file, line, str(column or "?"), _short(message), text)
 
 
 def _short(message: str) -> str:
@@ -101,13 +152,14 @@ def locate_bad_rows(
     header_lines: int,
     skipped_lines: Sequence[int] = (),
     limit: int | None = 20,
+    checks: Sequence[Check] = CHECKS,
 ) -> list[RowProblem]:
     """Re-read the file single-threaded (so row order is file order) and name the bad rows.
 
     `select_sql` yields canonical columns; `skipped_lines` are lines the reader rejected, which
     do not appear among the rows and so shift later line numbers.
     """
-    flags = ", ".join(f"coalesce(({c.condition}), false) AS c{i}" for i, c in enumerate(CHECKS))
+    flags = ", ".join(f"coalesce(({c.condition}), false) AS c{i}" for i, c in enumerate(checks))
     limit_sql = f"LIMIT {limit}" if limit is not None else ""
     threads, ordered = con.execute(
         "SELECT current_setting('threads'), current_setting('preserve_insertion_order')"
@@ -118,7 +170,7 @@ def locate_bad_rows(
         rows = con.execute(
             f"""SELECT rn, {flags} FROM (
                     SELECT row_number() OVER () AS rn, * FROM ({select_sql})
-                ) WHERE {ANY_BAD_SQL} ORDER BY rn {limit_sql}"""
+                ) WHERE {any_bad_sql(checks)} ORDER BY rn {limit_sql}"""
         ).fetchall()
     finally:
         con.execute(f"SET threads = {int(threads)}")
@@ -126,7 +178,7 @@ def locate_bad_rows(
     problems = []
     for rn, *failed in rows:
         line = _line_of_row(int(rn), header_lines, skipped_lines)
-        check = CHECKS[failed.index(True)]
+        check = checks[failed.index(True)]
         problems.append(RowProblem(file, line, check.column, check.reason))
     return problems
 

@@ -22,12 +22,6 @@ from finance_pack.domain.costs import (
 )
 
 _TIME_COLUMNS = (CurColumn.USAGE_START, CurColumn.USAGE_END)
-_COST_COLUMNS = (
-    CurColumn.UNBLENDED_COST,
-    CurColumn.NET_UNBLENDED_COST,
-    CurColumn.SP_EFFECTIVE_COST,
-    CurColumn.RI_EFFECTIVE_COST,
-)
 
 
 def require_cur_columns(file: InputFile) -> None:
@@ -36,8 +30,8 @@ def require_cur_columns(file: InputFile) -> None:
 
 def cur_typed_columns(file: InputFile) -> dict[str, str]:
     """Explicit CSV types for the CUR columns we read."""
+    # Amounts stay text for the reader: `cost_sql` refuses what a cast would round.
     typed = {cur_column_name(file, c): "TIMESTAMPTZ" for c in _TIME_COLUMNS}
-    typed |= {cur_column_name(file, c): COST_SQL_TYPE for c in _COST_COLUMNS}
     return {name: kind for name, kind in typed.items() if name in file.columns}
 
 
@@ -49,7 +43,9 @@ def _column(file: InputFile, column: CurColumn) -> str | None:
 def _cost(file: InputFile, column: CurColumn) -> str:
     name = _column(file, column)
     # A file without savings-plan or reservation columns has no such line items.
-    return cast_sql(name, COST_SQL_TYPE) if name else "CAST(0 AS DECIMAL(38,12))"
+    if not name:
+        return "CAST(0 AS DECIMAL(38,12))"
+    return cast_sql(name, COST_SQL_TYPE, file.columns[cur_column_name(file, column)])
 
 
 def effective_cost_sql(file: InputFile) -> str:

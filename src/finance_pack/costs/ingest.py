@@ -20,14 +20,16 @@ from typing import Any
 from finance_pack.clock import SYSTEM_CLOCK, Clock
 from finance_pack.costs import schema
 from finance_pack.costs.checks import (
-    ANY_BAD_SQL,
+    CHECKS,
     LoadSummary,
     RowProblem,
+    any_bad_sql,
     locate_bad_rows,
     reader_rejects,
     write_rejects,
 )
 from finance_pack.costs.cur import cur_projection_sql, cur_typed_columns, require_cur_columns
+from finance_pack.costs.currency_rule import CurrencyRule
 from finance_pack.costs.readers import (
     FileFormat,
     InputFile,
@@ -95,8 +97,11 @@ def ingest_files(
     skip_bad_rows: bool = False,
     rejects_path: Path | None = None,
     on_progress: ProgressCallback | None = None,
+    currencies: CurrencyRule | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> IngestReport:
+    """Load `patterns` into `store`; with `currencies`, rows in another currency than the
+    billing currency need a rate for their month (else they are bad rows)."""
     con = store.duckdb
     paths = expand_paths(patterns)
     files = [inspect_file(con, p) for p in paths]
@@ -118,7 +123,7 @@ def ingest_files(
                     con, on_progress, file, bytes_before, bytes_total, report.rows
                 )
                 with watch:
-                    summary, problems = loader.load(skip_bad_rows)
+                    summary, problems = loader.load(skip_bad_rows, currencies)
                 report.rows += summary.rows
                 report.rejected += problems
                 bytes_before += file.size
@@ -188,14 +193,22 @@ class _FileLoader:
     def select_sql(self, rejects: str) -> str:
         return f"SELECT {self._projection} FROM {scan_sql(self.file, self._typed, rejects)}"
 
-    def load(self, skip_bad_rows: bool) -> tuple[LoadSummary, list[RowProblem]]:
+    def load(
+        self, skip_bad_rows: bool, currencies: CurrencyRule | None = None
+    ) -> tuple[LoadSummary, list[RowProblem]]:
         self._insert()
         rejected = self._reader_rejects()
         if rejected and not skip_bad_rows:
             raise _row_error(rejected)
         summary = stage_load(self.con, self.load_id, self._layout)
-        if summary.bad_rows == 0:
+        foreign = (
+            currencies.unconvertible_checks(self.con, self.load_id, self._layout.timezone)
+            if currencies
+            else ()
+        )
+        if summary.bad_rows == 0 and not foreign:
             return summary, rejected
+        checks = (*CHECKS, *foreign)
         problems = locate_bad_rows(
             self.con,
             self.select_sql(_REJECTS + "_relocate"),
@@ -203,11 +216,13 @@ class _FileLoader:
             header_lines=1 if self.file.format is FileFormat.CSV else 0,
             skipped_lines=[p.line for p in rejected if p.line is not None],
             limit=None if skip_bad_rows else 20,
+            checks=checks,
         )
         if not skip_bad_rows:
-            raise _row_error(problems, total=summary.bad_rows)
+            raise _row_error(problems, total=max(summary.bad_rows, len(problems)))
         self.con.execute(
-            f"DELETE FROM {schema.LINE_ITEMS} WHERE load_id = {self.load_id} AND ({ANY_BAD_SQL})"
+            f"""DELETE FROM {schema.LINE_ITEMS}
+                WHERE load_id = {self.load_id} AND ({any_bad_sql(checks)})"""
         )
         summary = stage_load(self.con, self.load_id, self._layout)
         return summary, rejected + problems
@@ -246,7 +261,7 @@ def _row_error(problems: Sequence[RowProblem], total: int | None = None) -> Vali
     first = problems[0]
     count = total if total is not None else len(problems)
     others = "\n".join(f"  {p.describe()}" for p in problems[1:5])
-    message = f"column {first.column}: {first.reason}"
+    message = first.what()
     if first.text:
         message += f" (line: {first.text[:120]!r})"
     if count > 1:

@@ -12,30 +12,30 @@ a day's point starts at the UTC instant of its local midnight and lasts 23, 24 o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from math import ceil
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import ibis
-import pyarrow as pa
 
 from finance_pack.costs import schema
+from finance_pack.costs.local_days import LocalDays, converted
 from finance_pack.costs.rollup import UTC_ZONE
 from finance_pack.costs.store import read_rollup_layout
-from finance_pack.domain.billing_month import billing_zone, local_midnight_utc
+from finance_pack.domain.billing_month import billing_zone
 from finance_pack.domain.budgets import Scope
 from finance_pack.domain.costs import tag_needle
+from finance_pack.domain.fx import FxTable
 from finance_pack.domain.instants import as_utc
-from finance_pack.domain.money import CurrencyMismatchError, Money
-from finance_pack.domain.spend import SpendPoint, SpendSeries
+from finance_pack.domain.money import Money
+from finance_pack.domain.services import canonical_service, service_spellings
+from finance_pack.domain.spend import SpendSeries
 
 Metric = Literal["BilledCost", "EffectiveCost"]
 Dimension = Literal["service", "account"]
-DEFAULT_CURRENCY = "USD"
 _ONE_DAY = timedelta(days=1)
 _ONE_HOUR = timedelta(hours=1)
 _ZERO = Decimal(0)
@@ -61,7 +61,7 @@ class CostQueries:
         layout = read_rollup_layout(backend)
         self.rollup_tag_keys = layout.tag_keys
         self.timezone = layout.timezone
-        self._days = _LocalDays(billing_zone(layout.timezone))
+        self._days = LocalDays(billing_zone(layout.timezone))
 
     # ---- building blocks -----------------------------------------------------------------
 
@@ -85,7 +85,9 @@ class CostQueries:
         )
         return joined.drop("day_start", "day_end")
 
-    def _scoped(self, scope: Scope, start: datetime, end: datetime, currency: str | None) -> Any:
+    def _scoped(
+        self, scope: Scope, start: datetime, end: datetime, currency: str | None = None
+    ) -> Any:
         first, stop = self._days.floor(start), self._days.ceil(end)
         table = self._daily_for(scope, first, stop)
         predicates = [
@@ -106,8 +108,9 @@ class CostQueries:
         end: datetime,
         currency: str | None = None,
         metric: Metric = "BilledCost",
+        fx: FxTable | None = None,
     ) -> SpendSeries:
-        return self.spend_series_many({"_": scope}, start, end, currency, metric)["_"]
+        return self.spend_series_many({"_": scope}, start, end, currency, metric, fx)["_"]
 
     def spend_series_many(
         self,
@@ -116,16 +119,23 @@ class CostQueries:
         end: datetime,
         currency: str | None = None,
         metric: Metric = "BilledCost",
+        fx: FxTable | None = None,
     ) -> dict[str, SpendSeries]:
-        """Daily spend of every scope in one query, plus one for freshness and data start."""
+        """Daily spend of every scope in one query, plus one for freshness and data start.
+
+        `currency`: the series' currency. With `fx`, spend in other currencies is converted
+        with the rate of its month (finance.yaml's one rule); without, it is left out.
+        None: the one currency the spend has (two are a `CurrencyMismatchError`).
+        """
         names = list(scopes)
+        filtered = None if fx else currency
         on_rollup = [i for i, name in enumerate(names) if self._rollup_keeps_tags(scopes[name])]
         on_items = [i for i in range(len(names)) if i not in set(on_rollup)]
         parts = []
         if on_rollup:
-            parts.append(self._rollup_sums(scopes, names, on_rollup, start, end, currency, metric))
+            parts.append(self._rollup_sums(scopes, names, on_rollup, start, end, filtered, metric))
         parts += [
-            self._scoped(scopes[names[i]], start, end, currency)
+            self._scoped(scopes[names[i]], start, end, filtered)
             .group_by(["usage_date", "BillingCurrency"])
             .aggregate(amount=lambda t: t[metric].sum())
             .mutate(scope=ibis.literal(i, type="int64"))
@@ -138,7 +148,7 @@ class CostQueries:
         extent = self._extent()
         return {
             name: self._days.series(
-                rows_by_scope[name],
+                converted(rows_by_scope[name], currency, fx),
                 currency,
                 _as_of(extent.freshness, scopes[name]),
                 (start, end),
@@ -210,6 +220,27 @@ class CostQueries:
     def as_of(self, scope: Scope | None = None) -> datetime | None:
         return _as_of(self.freshness_by_provider(), scope or Scope())
 
+    def scope_has_spend(self, scope: Scope, start: datetime, end: datetime) -> bool:
+        """Whether any cost row in [start, end) falls in `scope` (a non-zero amount or not)."""
+        table = self._scoped(scope, start, end)
+        return bool(table.count().to_pyarrow().as_py())
+
+    def values_present(self, start: datetime, end: datetime) -> dict[str, set[str]]:
+        """The distinct providers, accounts, services, regions and tags (`key=value`) of the
+        cost data in [start, end): what a scope can match."""
+        daily = self.backend.table(schema.DAILY)
+        window = daily.filter(
+            daily.usage_date >= self._days.floor(start), daily.usage_date < self._days.ceil(end)
+        )
+        dims = window.select(*schema.DIMENSIONS, "Tags").distinct().to_pyarrow().to_pylist()
+        found: dict[str, set[str]] = {k: set() for k in _SCOPE_COLUMNS}
+        for row in dims:
+            for name, columns in _SCOPE_COLUMNS.items():
+                found[name].update(str(row[c]) for c in columns if row.get(c) is not None)
+            tags = json.loads(row["Tags"] or "{}")
+            found["tags"].update(f"{k}={v}" for k, v in tags.items() if isinstance(v, str))
+        return found
+
     def daily_rows(self, start: datetime, end: datetime, tag_keys: Sequence[str] = ()) -> Any:
         """Daily rows of the local days covering [start, end): the rollup, or line items shaped
         like it when the rollup did not keep one of `tag_keys`."""
@@ -224,8 +255,11 @@ class CostQueries:
         start: datetime,
         end: datetime,
         metric: Metric = "BilledCost",
+        currency: str | None = None,
+        fx: FxTable | None = None,
     ) -> list[DimensionSpend]:
-        """Spend per service or per account (sub account, else billing account), biggest first."""
+        """Spend per service or per account (sub account, else billing account), biggest first;
+        with `currency` and `fx`, all of it in `currency` (converted as `spend_series_many`)."""
         table = self._scoped(scope, start, end, None)
         key = (
             table.ServiceName
@@ -234,14 +268,26 @@ class CostQueries:
         )
         expr = (
             table.mutate(key=key)
-            .group_by(["key", "BillingCurrency"])
+            .group_by(["key", "BillingCurrency", "usage_date"])
             .aggregate(amount=table[metric].sum())
         )
-        result = [
-            DimensionSpend(str(row["key"]), Money(row["amount"], row["BillingCurrency"]))
-            for row in expr.to_pyarrow().to_pylist()
-        ]
+        rows = expr.to_pyarrow().to_pylist()
+        totals: dict[tuple[str, str], Decimal] = {}
+        named = canonical_service if dimension == "service" else str
+        for row in converted(rows, currency, fx) if currency and fx else rows:
+            index = (named(str(row["key"])), str(row["BillingCurrency"]))
+            totals[index] = totals.get(index, _ZERO) + Decimal(row["amount"])
+        result = [DimensionSpend(key, Money(amount, cur)) for (key, cur), amount in totals.items()]
         return sorted(result, key=lambda d: (-d.amount.amount, d.amount.currency, d.key))
+
+
+_SCOPE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "providers": ("ProviderName",),
+    "accounts": ("BillingAccountId", "SubAccountId"),
+    "services": ("ServiceName",),
+    "regions": ("RegionId",),
+    "tags": (),
+}
 
 
 def scope_predicates(table: Any, scope: Scope) -> list[Any]:
@@ -259,7 +305,8 @@ def scope_predicates(table: Any, scope: Scope) -> list[Any]:
             | table.SubAccountId.isin(accounts).fill_null(False)
         )
     if scope.services:
-        predicates.append(table.ServiceName.isin(sorted(scope.services)))
+        # Any spelling of a service (CUR code, FOCUS or Cost Explorer name) matches them all.
+        predicates.append(table.ServiceName.isin(sorted(service_spellings(scope.services))))
     if scope.regions:
         predicates.append(table.RegionId.isin(sorted(scope.regions)))
     for key, values in sorted(scope.tags.items()):
@@ -286,83 +333,6 @@ def _index_if(predicate: Any, index: int) -> Any:
     if predicate is None:
         return ibis.literal(index, type="int64")
     return predicate.ifelse(ibis.literal(index, type="int64"), ibis.literal(-1, type="int64"))
-
-
-class _LocalDays:
-    """Local days of the rollup time zone as UTC instants, and the series built on them."""
-
-    def __init__(self, zone: ZoneInfo) -> None:
-        self.zone = zone
-        # Every series walks the same days: one zone conversion per day, not per day and budget.
-        self._starts: dict[date, datetime] = {}
-
-    def start(self, day: date) -> datetime:
-        """The UTC instant `day` starts (its local midnight)."""
-        instant = self._starts.get(day)
-        if instant is None:
-            instant = self._starts[day] = local_midnight_utc(day, self.zone)
-        return instant
-
-    def floor(self, moment: datetime) -> date:
-        """The local day `moment` falls in (naive means UTC)."""
-        return as_utc(moment).astimezone(self.zone).date()
-
-    def ceil(self, moment: datetime) -> date:
-        """The first local day starting at or after `moment`."""
-        day = self.floor(moment)
-        return day if self.start(day) == moment else day + _ONE_DAY
-
-    def hours(self, day: date) -> int:
-        """23, 24 or 25 (daylight saving time)."""
-        return int((self.start(day + _ONE_DAY) - self.start(day)) / _ONE_HOUR)
-
-    def spans(self, first: date, stop: date) -> pa.Table:
-        """Each local day in [first, stop) with its naive UTC [day_start, day_end)."""
-        days = [first + timedelta(days=offset) for offset in range((stop - first).days)]
-        starts = [self.start(day).replace(tzinfo=None) for day in [*days, stop]]
-        return pa.table(
-            {
-                "usage_date": pa.array(days, pa.date32()),
-                "day_start": pa.array(starts[:-1], pa.timestamp("us")),
-                "day_end": pa.array(starts[1:], pa.timestamp("us")),
-            }
-        )
-
-    def series(
-        self,
-        rows: Sequence[dict[str, Any]],
-        currency: str | None,
-        as_of: datetime | None,
-        window: tuple[datetime, datetime],
-        data_start: datetime | None,
-    ) -> SpendSeries:
-        """Daily points over the window, zero where no rows, from the first day of data on
-        (before it, no rows means no data, not zero spend); the day `as_of` falls in is
-        partial."""
-        currencies = sorted({row["BillingCurrency"] for row in rows})
-        if currency is None and len(currencies) > 1:
-            raise CurrencyMismatchError(currencies[0], currencies[1])
-        chosen = currency or (currencies[0] if currencies else DEFAULT_CURRENCY)
-        amounts = {row["usage_date"]: Decimal(row["amount"]) for row in rows}
-        start, end = window
-        horizon = min(end, as_of) if as_of else end
-        day = self.floor(start)
-        if data_start and self.start(day) < data_start:
-            day = self.floor(data_start)
-        points = []
-        while self.start(day + _ONE_DAY) <= horizon:
-            points.append(SpendPoint(self.start(day), amounts.pop(day, _ZERO), self.hours(day)))
-            day += _ONE_DAY
-        if self.start(day) < horizon:
-            hours = ceil((horizon - self.start(day)) / _ONE_HOUR)
-            points.append(SpendPoint(self.start(day), amounts.pop(day, _ZERO), hours))
-        # Data dated after as_of (e.g. a fee row) is still spend; keep it rather than drop it.
-        points += [SpendPoint(self.start(d), a, self.hours(d)) for d, a in amounts.items()]
-        return SpendSeries(chosen, tuple(sorted(points, key=_start_of)), as_of)
-
-
-def _start_of(point: SpendPoint) -> datetime:
-    return point.start
 
 
 def _as_of(freshness: Mapping[str, datetime], scope: Scope) -> datetime | None:

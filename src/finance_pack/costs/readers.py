@@ -10,14 +10,15 @@ TRY_CAST; the validation checks (`checks.py`) then catch what did not convert.
 from __future__ import annotations
 
 import glob
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from finance_pack.costs.csv_layout import check_utf8, read_header
 from finance_pack.domain.costs import (
+    COST_SCALE,
     COST_SQL_TYPE,
     FOCUS_COLUMNS,
     LEGACY_CUR_NAMES,
@@ -69,71 +70,49 @@ def expand_paths(patterns: Iterable[str]) -> list[Path]:
 
 
 def inspect_file(con: Any, path: Path) -> InputFile:
-    """Read the header (or Parquet schema); refuse empty and truncated files clearly."""
+    """Read the header (or Parquet schema); refuse empty, truncated and non-UTF-8 files clearly."""
     fmt = file_format(path)
     if path.stat().st_size == 0:
         raise ValidationError("the file is empty (not even a header row)", location=str(path))
-    if path.name.lower().endswith(".gz"):
-        verify_gzip(path)
+    if fmt is FileFormat.CSV:
+        check_utf8(path)  # also verifies a gzip stream to its end
+        return InputFile(path, fmt, dict.fromkeys(read_header(path), "VARCHAR"))
     try:
-        rows = con.execute(f"DESCRIBE SELECT * FROM {_scan_sql(path, fmt, header_only=True)}")
+        rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_string(str(path))})")
         described = rows.fetchall()
-    except Exception as exc:  # duckdb.Error subclasses: corrupt, truncated, not CSV/Parquet
+    except Exception as exc:  # duckdb.Error subclasses: corrupt, truncated, not Parquet
         raise ValidationError(
             f"cannot read the file: {_first_line(exc)}", location=str(path)
         ) from exc
     return InputFile(path, fmt, {str(name): str(dtype) for name, dtype, *_ in described})
 
 
-def verify_gzip(path: Path, chunk_size: int = 1 << 20) -> None:
-    """Decompress and discard: DuckDB reads a truncated gzip up to the cut without an error,
-    which would load half a month silently."""
-    decompressor = zlib.decompressobj(wbits=zlib.MAX_WBITS | 32)
-    try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(chunk_size):
-                decompressor.decompress(chunk)
-                while decompressor.eof and decompressor.unused_data:  # next gzip member
-                    rest = decompressor.unused_data
-                    decompressor = zlib.decompressobj(wbits=zlib.MAX_WBITS | 32)
-                    decompressor.decompress(rest)
-    except zlib.error as exc:
-        raise ValidationError(
-            f"cannot read the file: corrupt gzip ({exc})", location=str(path)
-        ) from exc
-    if not decompressor.eof:
-        raise ValidationError(
-            "cannot read the file: the gzip stream is truncated",
-            location=str(path),
-            hint="a truncated download or an interrupted export; fetch the file again",
-        )
-
-
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _scan_sql(path: Path, fmt: FileFormat, *, header_only: bool = False) -> str:
-    literal = _sql_string(str(path))
-    if fmt is FileFormat.PARQUET:
-        return f"read_parquet({literal})"
-    return f"read_csv({literal}, header=true, all_varchar=true, nullstr={NULL_STRINGS})"
-
-
-def csv_scan_sql(path: Path, typed: dict[str, str], rejects: str) -> str:
-    """read_csv with explicit types and rejects stored in `rejects` / `rejects`_scan."""
-    types = ", ".join(f"{_sql_string(n)}: {_sql_string(t)}" for n, t in typed.items())
+def csv_scan_sql(file: InputFile, typed: dict[str, str], rejects: str | None) -> str:
+    """read_csv with the header's columns (no dialect sniffing: RFC 4180, comma, double
+    quotes), `typed` columns parsed, and rejects stored in `rejects` / `rejects`_scan."""
+    columns = ", ".join(
+        f"{_sql_string(name)}: {_sql_string(typed.get(name, 'VARCHAR'))}" for name in file.columns
+    )
+    stored = (
+        f", store_rejects=true, rejects_table={_sql_string(rejects)}, "
+        f"rejects_scan={_sql_string(rejects + '_scan')}"
+        if rejects
+        else ""
+    )
     return (
-        f"read_csv({_sql_string(str(path))}, header=true, all_varchar=true, "
-        f"nullstr={NULL_STRINGS}, types={{{types}}}, store_rejects=true, "
-        f"rejects_table={_sql_string(rejects)}, rejects_scan={_sql_string(rejects + '_scan')})"
+        f"read_csv({_sql_string(str(file.path))}, auto_detect=false, header=true, delim=',', "
+        f"quote='\"', escape='\"', columns={{{columns}}}, nullstr={NULL_STRINGS}{stored})"
     )
 
 
-def scan_sql(file: InputFile, typed: dict[str, str], rejects: str) -> str:
+def scan_sql(file: InputFile, typed: dict[str, str], rejects: str | None) -> str:
     if file.format is FileFormat.PARQUET:
         return f"read_parquet({_sql_string(str(file.path))})"
-    return csv_scan_sql(file.path, typed, rejects)
+    return csv_scan_sql(file, typed, rejects)
 
 
 def _sql_string(text: str) -> str:
@@ -178,18 +157,41 @@ def tags_lookup_sql(file: InputFile, table: str) -> str:
     return (
         f"CREATE OR REPLACE TEMP TABLE {table} AS "
         f"SELECT raw, {tags_sql('raw', 'VARCHAR')} AS canonical FROM "
-        f'(SELECT DISTINCT "Tags" AS raw FROM {_scan_sql(file.path, file.format)})'
+        f'(SELECT DISTINCT "Tags" AS raw FROM {scan_sql(file, {}, None)})'
     )
 
 
-def cast_sql(expr: str, target: str) -> str:
+def cast_sql(expr: str, target: str, source_type: str = "VARCHAR") -> str:
     if target == "TIMESTAMPTZ":
         # Naive UTC through epoch microseconds: a CAST to TIMESTAMP goes through ICU's calendar
         # value by value, ~25x slower (measured). Infinite instants become NULL (bad rows).
         return f"make_timestamp(epoch_us(TRY_CAST({expr} AS TIMESTAMPTZ)))"
     if target == COST_SQL_TYPE:
-        return f"TRY_CAST({expr} AS {COST_SQL_TYPE})"
+        return cost_sql(expr, source_type)
     return f"NULLIF(trim(CAST({expr} AS VARCHAR)), '')"
+
+
+def cost_sql(expr: str, source_type: str = "VARCHAR") -> str:
+    """An amount as DECIMAL(38,12), NULL (a bad row) when it is not a number or has more than
+    12 decimal places: a cast would round those silently. Floats are approximate by nature
+    and kept as their nearest 12-place decimal."""
+    exact = f"TRY_CAST({expr} AS {COST_SQL_TYPE})"
+    kind = source_type.upper()
+    if kind.startswith("DECIMAL"):
+        scale = int(kind.rstrip(")").split(",")[-1]) if "," in kind else 0
+        if scale <= COST_SCALE:
+            return exact
+        return f"CASE WHEN {expr} = {exact} THEN {exact} END"
+    if kind != "VARCHAR":
+        return exact
+    # Plain notation: a non-zero digit past the 12th decimal place. Exponent notation
+    # (rare): the double differs from the rounded decimal.
+    too_precise = (
+        f"regexp_matches({expr}, '\\.[0-9]{{{COST_SCALE}}}[0-9]*[1-9]') OR "
+        f"(regexp_matches({expr}, '[eE]') AND "
+        f"TRY_CAST({expr} AS DOUBLE) <> TRY_CAST({exact} AS DOUBLE))"
+    )
+    return f"CASE WHEN {too_precise} THEN NULL ELSE {exact} END"
 
 
 # ---- FOCUS ------------------------------------------------------------------------------
@@ -201,7 +203,8 @@ def focus_typed_columns(file: InputFile) -> dict[str, str]:
     return {
         name: FOCUS_COLUMNS[name]
         for name in FOCUS_COLUMNS
-        if name in file.columns and FOCUS_COLUMNS[name] != "VARCHAR"
+        # Amounts stay text for the reader: `cost_sql` refuses what a cast would round.
+        if name in file.columns and FOCUS_COLUMNS[name] not in ("VARCHAR", COST_SQL_TYPE)
     }
 
 
@@ -221,7 +224,8 @@ def focus_projection_sql(file: InputFile, *, raw_tags: bool = False) -> str:
         elif target == "VARCHAR" and file.columns[name] == "VARCHAR":
             parts.append(quote(name))  # the reader already maps '' and NULL to null
         else:
-            parts.append(f"{cast_sql(quote(name), target)} AS {quote(name)}")
+            cast = cast_sql(quote(name), target, file.columns[name])
+            parts.append(f"{cast} AS {quote(name)}")
     return ", ".join(parts)
 
 

@@ -17,7 +17,8 @@ from finance_pack.domain.currencies import normalize_currency
 from finance_pack.domain.instants import as_utc
 from finance_pack.domain.money import InvalidAmountError, Money, to_decimal
 
-COST_SQL_TYPE = "DECIMAL(38,12)"
+COST_SCALE = 12  # decimal places the cost store keeps
+COST_SQL_TYPE = f"DECIMAL(38,{COST_SCALE})"
 
 # FOCUS column -> SQL type as the readers parse it. Order is the order of the stored table.
 FOCUS_COLUMNS: dict[str, str] = {

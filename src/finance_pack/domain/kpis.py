@@ -22,11 +22,12 @@ from finance_pack.domain.forecasting import (
     get_forecaster,
     linear_month_end,
 )
+from finance_pack.domain.fx import FxTable
 from finance_pack.domain.money import CurrencyMismatchError
 from finance_pack.domain.spend import SpendPoint, SpendSeries
 
-#: Exchange rates: (from currency, to currency) -> units of `to` per unit of `from`.
-FxRates = Mapping[tuple[str, str], Decimal]
+#: Exchange rates: dated (`FxTable`), or (from, to) -> units of `to` per `from` for any month.
+FxRates = FxTable | Mapping[tuple[str, str], Decimal]
 
 _HUNDRED = Decimal(100)
 _PERCENT_QUANTUM = Decimal("0.01")
@@ -58,10 +59,27 @@ class MonthBeforeDataError(UsageError):
         self.data_start = data_start
 
 
+class EmptyCostStoreError(MonthBeforeDataError):
+    """The cost store holds no data at all (not a month before the data: nothing to date)."""
+
+    def __init__(self, month: BillingMonth) -> None:
+        super().__init__(month, None)
+        self.message = "the cost store is empty: no cost data has been ingested yet"
+        self.hint = "ingest cost data first (brctl finance ingest focus|cur|aws-ce ...)"
+        self.args = (self.message,)
+
+
 class KpiStatus(StrEnum):
     OK = "ok"
+    STALE = "stale"  # the newest data in scope is older than the freshness limit
     WARNING = "warning"  # a threshold crossed, or the forecast over budget
     EXCEEDED = "exceeded"  # actual spend has reached the budget
+
+
+#: Cost Explorer data can lag up to a day; older than this, a report says it is stale.
+DEFAULT_STALE_AFTER = timedelta(hours=36)
+_ONE_DAY = Decimal(1)
+_HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +105,15 @@ class KpiReport:
     status: KpiStatus
     thresholds_crossed: tuple[Threshold, ...]
     no_spend_in_scope: bool
+    #: now - as_of: how old the newest data in scope is.
+    data_age: timedelta = timedelta(0)
+    stale: bool = False
+    #: The month has ended and its data is complete: forecast = actual, no interval.
+    final: bool = False
+
+    @property
+    def data_age_hours(self) -> Decimal:
+        return Decimal(self.data_age // timedelta(minutes=6)) / 10
 
     def to_json_dict(self) -> dict[str, object]:
         money = self._money_text
@@ -110,6 +137,9 @@ class KpiReport:
             "thresholds_crossed": [str(threshold) for threshold in self.thresholds_crossed],
             "no_spend_in_scope": self.no_spend_in_scope,
             "days_in_month": self.days_in_month,
+            "data_age_hours": _plain(self.data_age_hours),
+            "stale": self.stale,
+            "final": self.final,
         }
 
     def _money_text(self, amount: Decimal | None) -> str | None:
@@ -117,6 +147,12 @@ class KpiReport:
             return None
         quantum = Decimal(1).scaleb(-minor_unit_exponent(self.currency))
         return f"{amount.quantize(quantum, rounding=ROUND_HALF_EVEN):f}"
+
+
+def age_text(age: timedelta) -> str:
+    """How old data is, for people: `5h`, `1d 14h` (whole hours, rounded down)."""
+    hours = max(int(age // _HOUR), 0)
+    return f"{hours}h" if hours < 48 else f"{hours // 24}d {hours % 24}h"
 
 
 def compute_kpis(
@@ -129,31 +165,48 @@ def compute_kpis(
     data_start: datetime | None = None,
     forecaster: str = DEFAULT_FORECASTER,
     fx_rates: FxRates | None = None,
+    stale_after: timedelta = DEFAULT_STALE_AFTER,
 ) -> KpiReport:
     """KPIs of `budget` for `month` from the spend of its scope.
 
     `as_of` is the end of the last complete period of data (default: `series.as_of`);
     `data_start` the start of the oldest cost data in the store (default: the first point),
-    used to tell a month before any data from a quiet one; `now` only rules out future months.
-    Points may reach back before the month: the seasonal forecaster learns from them.
+    used to tell a month before any data from a quiet one; `now` rules out future months and
+    dates the data (`stale` when older than `stale_after`). Points may reach back before the
+    month: the seasonal forecaster learns from them.
+
+    Early in a month the burn and the linear forecast are n/a until a whole day has elapsed
+    (the seasonal forecaster still answers from history); a month that has ended with its
+    data complete is final (forecast = actual, no interval); once a month has ended, its
+    forecast-basis thresholds no longer count (nothing can be done about them).
     """
     as_of = _checked_as_of(
         month, now, as_of or series.as_of, data_start or _first_start(series.points)
     )
     currency = budget.amount.currency
-    points = _in_currency(series, currency, fx_rates)
+    points = _in_currency(series, currency, fx_rates, month)
     window_end = min(max(as_of, month.start), month.end)
     month_start = month.start
     mtd = sum(
         (point.amount for point in points if month_start <= point.start < window_end), Decimal(0)
     )
     elapsed = _elapsed_days(month, window_end)
-    linear = linear_month_end(mtd, elapsed, month.days)
-    forecast = _chosen_forecast(forecaster, linear, points, month, window_end, data_start, currency)
+    final = as_of >= month.end
+    early = elapsed < _ONE_DAY
+    linear = None if early else linear_month_end(mtd, elapsed, month.days)
+    forecast = (
+        Forecast(mtd, None, None, forecaster)
+        if final
+        else _chosen_forecast(forecaster, linear, points, month, window_end, data_start, currency)
+    )
     forecast_point = forecast.point if forecast else None
     actual_pct = _percent_of(mtd, budget)
     forecast_pct = None if forecast_point is None else _percent_of(forecast_point, budget)
-    crossed = _crossed(budget.thresholds, actual_pct, forecast_pct)
+    ended = now >= month.end
+    crossed = _crossed(budget.thresholds, actual_pct, None if ended else forecast_pct)
+    data_age = max(now - as_of, timedelta(0))
+    stale = not final and data_age > stale_after
+    status = _status(budget.thresholds, crossed, actual_pct, None if ended else forecast_pct)
     return KpiReport(
         budget=budget.name,
         month=month,
@@ -162,7 +215,7 @@ def compute_kpis(
         days_in_month=month.days,
         mtd_spend=mtd,
         elapsed_days=elapsed,
-        daily_burn=daily_burn(mtd, elapsed),
+        daily_burn=None if early else daily_burn(mtd, elapsed),
         linear_forecast_month_end=linear,
         forecast_month_end=forecast_point,
         forecast_low=forecast.low if forecast else None,
@@ -171,20 +224,24 @@ def compute_kpis(
         budget_amount=budget.amount.amount,
         consumption_forecast_pct=forecast_pct,
         consumption_actual_pct=actual_pct,
-        status=_status(budget.thresholds, crossed, actual_pct, forecast_pct),
+        # A crossed threshold is still news when the feed is late; "ok" is not.
+        status=KpiStatus.STALE if stale and status is KpiStatus.OK else status,
         thresholds_crossed=crossed,
         # Stores fill quiet days with zero points, so 'no spend' means no non-zero amount.
         no_spend_in_scope=not any(
             point.amount for point in points if month_start <= point.start < window_end
         ),
+        data_age=data_age,
+        stale=stale,
+        final=final,
     )
 
 
 def crossed_thresholds(report: KpiReport, budget: Budget) -> list[Threshold]:
-    """The thresholds of `budget` that `report` has reached (what alerting posts once)."""
-    return list(
-        _crossed(budget.thresholds, report.consumption_actual_pct, report.consumption_forecast_pct)
-    )
+    """The thresholds of `budget` that `report` has reached (what alerting posts once); a
+    final month's forecast is its actual, and forecast-basis thresholds no longer count."""
+    forecast_pct = None if report.final else report.consumption_forecast_pct
+    return list(_crossed(budget.thresholds, report.consumption_actual_pct, forecast_pct))
 
 
 def _checked_as_of(
@@ -193,6 +250,8 @@ def _checked_as_of(
     """`as_of`, once sure the month has started and is not entirely before the data."""
     if month.start > now:
         raise FutureMonthError(month, now)
+    if as_of is None and data_start is None:
+        raise EmptyCostStoreError(month)
     if as_of is None or (data_start is not None and data_start >= month.end):
         raise MonthBeforeDataError(month, data_start)
     return as_of
@@ -203,20 +262,26 @@ def _first_start(points: Sequence[SpendPoint]) -> datetime | None:
 
 
 def _in_currency(
-    series: SpendSeries, currency: str, fx_rates: FxRates | None
+    series: SpendSeries, currency: str, fx_rates: FxRates | None, month: BillingMonth
 ) -> tuple[SpendPoint, ...]:
-    """The series' points in the budget's currency, converted only through an explicit table."""
+    """The series' points in the budget's currency, converted only through an explicit table,
+    each point with the rate of its local month."""
     if series.currency == currency:
         return series.points
-    rates = fx_rates or {}
-    if (series.currency, currency) in rates:
-        rate = rates[(series.currency, currency)]
-    elif (currency, series.currency) in rates:
-        rate = Decimal(1) / rates[(currency, series.currency)]
-    else:
+    table = fx_rates if isinstance(fx_rates, FxTable) else FxTable.constant(fx_rates or {})
+    if not any(
+        pair in table.rates for pair in ((series.currency, currency), (currency, series.currency))
+    ):
         raise CurrencyMismatchError(series.currency, currency)
     return tuple(
-        SpendPoint(point.start, point.amount * rate, point.hours) for point in series.points
+        SpendPoint(
+            point.start,
+            table.convert(
+                point.amount, series.currency, currency, point.start.astimezone(month.zone).date()
+            ),
+            point.hours,
+        )
+        for point in series.points
     )
 
 

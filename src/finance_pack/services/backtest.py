@@ -13,6 +13,7 @@ from finance_pack.domain.backtest import BacktestResult, backtest
 from finance_pack.domain.billing_month import billing_zone
 from finance_pack.domain.daily import local_daily_totals
 from finance_pack.domain.forecasting.calibration import CALIBRATION_MONTHS
+from finance_pack.domain.fx import FxTable
 from finance_pack.errors import UsageError
 from finance_pack.services.reporting import chosen_budgets, cost_queries
 
@@ -41,7 +42,12 @@ def forecast_backtest(
             raise UsageError("the cost store is empty", hint="ingest cost data first")
         start = as_of - timedelta(days=31 * (months + CALIBRATION_MONTHS + 4))
         series = queries.spend_series_many(
-            {b.name: b.scope for b in entries}, start, as_of, None, config.cost_metric
+            {b.name: b.scope for b in entries},
+            start,
+            as_of,
+            config.billing_currency,
+            config.cost_metric,
+            FxTable.from_config(config.fx_rates),
         )
         data_start = queries.data_start()
     histories = [

@@ -86,7 +86,7 @@ def budget_name(text: str) -> str:
     return name
 
 
-def _scope(name: str, change: ScopeChange) -> Scope:
+def scope_of(name: str, change: ScopeChange) -> Scope:
     tag_filters: dict[str, set[str]] = {}
     for item in change.tags:
         key, sep, value = item.partition("=")
@@ -122,7 +122,7 @@ def apply_change(change: BudgetChange, current: Budget | None) -> Budget:
     """The budget after `change` over `current`; every problem is a UsageError naming the field."""
     name = budget_name(change.name)
     money = _money(name, change, current)
-    scope = _scope(name, change.scope) if change.scope is not None else None
+    scope = scope_of(name, change.scope) if change.scope is not None else None
     try:
         thresholds = (
             tuple(Threshold.parse(t) for t in change.thresholds)

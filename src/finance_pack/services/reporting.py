@@ -15,11 +15,18 @@ from finance_pack.costs.queries import CostQueries, Dimension, Metric
 from finance_pack.costs.snapshots import SnapshotView, open_for_reading
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budget_snapshot import BudgetSnapshot
-from finance_pack.domain.budgets import Budget, BudgetFailure
+from finance_pack.domain.budgets import Budget, BudgetFailure, Scope
 from finance_pack.domain.daily import local_daily_totals
 from finance_pack.domain.forecasting import HISTORY_DAYS_WANTED
-from finance_pack.domain.kpis import FxRates, KpiReport, compute_kpis
+from finance_pack.domain.fx import FxTable, MissingFxRateError
+from finance_pack.domain.kpis import (
+    DEFAULT_STALE_AFTER,
+    EmptyCostStoreError,
+    KpiReport,
+    compute_kpis,
+)
 from finance_pack.domain.movers import Mover, biggest_movers
+from finance_pack.domain.scope_match import unmatched_values
 from finance_pack.domain.spend import SpendSeries
 from finance_pack.errors import NotFoundError, UsageError
 from finance_pack.services.budget_admin import budgets_in_force
@@ -51,27 +58,28 @@ class ReportSettings:
     timezone: str
     metric: Metric
     forecaster: str
-    fx_rates: FxRates
+    fx_rates: FxTable
+    #: The billing currency (finance.yaml): spend is read in it, other currencies converted.
+    currency: str
+    #: Data older than this is stale (finance.yaml `stale_after_hours`).
+    stale_after: timedelta = DEFAULT_STALE_AFTER
 
     @classmethod
     def from_config(cls, config: FinanceConfig, forecaster: str | None = None) -> ReportSettings:
-        rates: dict[tuple[str, str], Decimal] = {}
-        for pair, rate in config.fx_rates.items():
-            base, quote = pair.split("/")
-            rates[(base, quote)] = rate
         return cls(
             timezone=config.timezone,
             metric=config.cost_metric,
             forecaster=forecaster or config.budgeteer.forecaster,
-            fx_rates=rates,
+            fx_rates=FxTable.from_config(config.fx_rates),
+            currency=config.billing_currency,
+            stale_after=timedelta(hours=config.stale_after_hours),
         )
 
 
-def default_month(queries: CostQueries, settings: ReportSettings, now: datetime) -> BillingMonth:
-    """The month of the newest complete data, else the current month."""
-    as_of = queries.as_of()
-    reference = min(as_of - timedelta(microseconds=1), now) if as_of else now
-    return BillingMonth.containing(reference, settings.timezone)
+def default_month(settings: ReportSettings, now: datetime) -> BillingMonth:
+    """The month that contains now in the billing time zone: on the 1st, the new month (with
+    what data it has so far), not the one that just closed."""
+    return BillingMonth.containing(now, settings.timezone)
 
 
 def chosen_budgets(
@@ -91,7 +99,7 @@ def chosen_budgets(
 
 
 def parse_month(month: str | None, timezone: str) -> BillingMonth | None:
-    """A YYYY-MM month in the billing time zone; None means the month of the newest data."""
+    """A YYYY-MM month in the billing time zone; None means the month containing now."""
     try:
         return BillingMonth.parse(month, timezone) if month else None
     except ValueError as exc:
@@ -128,7 +136,7 @@ def kpi_reports(
     now: datetime,
     month: BillingMonth | None = None,
 ) -> list[KpiReport | BudgetFailure]:
-    """KPIs of every budget for `month` (default: the month of the newest data); a budget that
+    """KPIs of every budget for `month` (default: the month containing now); a budget that
     cannot be computed is a BudgetFailure in its place."""
     return [
         item.report if isinstance(item, BudgetSnapshot) else item
@@ -154,11 +162,17 @@ def budget_snapshots(
     itself (no data yet, a future month) concern every budget and are raised.
     """
     days = movers if days is None else days
-    month = month or default_month(queries, settings, now)
+    month = month or default_month(settings, now)
+    data_start = queries.data_start()
+    if data_start is None:
+        raise EmptyCostStoreError(month)
     start = month.start - timedelta(days=HISTORY_DAYS_WANTED)
     scopes = {b.name: b.scope for b in budgets}
-    series = queries.spend_series_many(scopes, start, month.end, None, settings.metric)
-    data_start = queries.data_start()
+    # Spend in the billing currency, other currencies converted by month (one rule, domain.fx);
+    # a rate missing for stored spend concerns every budget and is raised.
+    series = queries.spend_series_many(
+        scopes, start, month.end, settings.currency, settings.metric, settings.fx_rates
+    )
     snapshots: list[BudgetSnapshot | BudgetFailure] = []
     for budget in budgets:
         try:
@@ -173,7 +187,7 @@ def budget_snapshots(
                 movers=movers,
                 days=days,
             )
-        except (ValueError, ArithmeticError) as exc:
+        except (ValueError, ArithmeticError, MissingFxRateError) as exc:
             snapshots.append(BudgetFailure(budget.name, str(exc)))
         else:
             snapshots.append(snapshot)
@@ -200,6 +214,7 @@ def _snapshot(
         data_start=data_start,
         forecaster=settings.forecaster,
         fx_rates=settings.fx_rates,
+        stale_after=settings.stale_after,
     )
     month_days = _month_days(series, month, report.as_of, data_start) if days else ()
     if not movers:
@@ -232,7 +247,40 @@ def _week_movers(
     week = timedelta(days=7)
 
     def spend(start: datetime, end: datetime) -> Mapping[str, Decimal]:
-        rows = queries.spend_by_dimension(budget.scope, dimension, start, end, settings.metric)
+        rows = queries.spend_by_dimension(
+            budget.scope,
+            dimension,
+            start,
+            end,
+            settings.metric,
+            settings.currency,
+            settings.fx_rates,
+        )
         return {row.key: row.amount.amount for row in rows}
 
     return biggest_movers(spend(as_of - week, as_of), spend(as_of - 2 * week, as_of - week))
+
+
+#: How far back `budget set` looks for spend a new scope matches.
+SCOPE_CHECK_WINDOW = timedelta(days=90)
+
+
+class ScopeMatchesNothingError(UsageError):
+    """A budget scope matched no spend in the last 90 days (`budget set --strict`)."""
+
+
+def scope_warning(queries: CostQueries, scope: Scope, now: datetime) -> str | None:
+    """Why `scope` looks wrong (it matched no spend in 90 days), naming the closest values
+    that exist; None when it matched spend."""
+    start = now - SCOPE_CHECK_WINDOW
+    if queries.scope_has_spend(scope, start, now):
+        return None
+    present = queries.values_present(start, now)
+    if not any(present.values()):
+        return "the cost store has no data in the last 90 days: the scope cannot be checked"
+    lines = ["the scope matched no spend in the last 90 days"]
+    for name, values in unmatched_values(scope, present).items():
+        for value, closest in values.items():
+            hint = f"; closest: {', '.join(closest)}" if closest else ""
+            lines.append(f"  {name} {value!r} matches nothing{hint}")
+    return "\n".join(lines)

@@ -125,6 +125,20 @@ threshold_alerts = Table(
     CheckConstraint("state IN ('claimed', 'posted', 'retry', 'failed')", name="state"),
 )
 
+# One alert per provider's stale episode (named by its newest data then) and one on recovery.
+freshness_alerts = Table(
+    "freshness_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("provider", String(64), nullable=False),
+    Column("episode", String(40), nullable=False),
+    Column("kind", String(16), nullable=False),
+    *_delivery_columns(),
+    UniqueConstraint("provider", "episode", "kind", name="uq_freshness_alerts_key"),
+    CheckConstraint("state IN ('claimed', 'posted', 'retry', 'failed')", name="state"),
+    CheckConstraint("kind IN ('stale', 'recovered')", name="kind"),
+)
+
 # Small durable facts agents keep between restarts (e.g. when the Budgeteer first ran).
 agent_state = Table(
     "agent_state",

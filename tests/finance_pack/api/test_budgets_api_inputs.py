@@ -4,7 +4,7 @@ non-finite numbers, oversized names and bodies, look-alike names, invalid stored
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -155,6 +155,8 @@ def test_kpis_report_every_budget_beside_a_stored_row_that_is_no_longer_valid(
     export = tmp_path / "focus.csv"
     write_focus_csv(export, date(2026, 9, 1), date(2026, 10, 20))
     assert brctl("finance", "ingest", "focus", str(export))[0] == 0
+    # The default month is the one containing now: the morning after the data ends.
+    api.clock.set(datetime(2026, 10, 21, 6, tzinfo=UTC))
     with api.engine.begin() as connection:
         connection.execute(
             text(

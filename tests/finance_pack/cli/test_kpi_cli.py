@@ -3,16 +3,23 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from finance_pack.clock import FakeClock
 from finance_pack.sandbox.seed_spend import write_focus_csv
 
 Run = Callable[..., tuple[int, str, str]]
 FIRST, LAST = date(2025, 6, 1), date(2026, 10, 20)
+NOW = datetime(2026, 10, 21, 6, 30, tzinfo=UTC)  # the morning after the last day of data
+
+
+@pytest.fixture(autouse=True)
+def _clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("finance_pack.cli.common.clock", FakeClock(NOW))
 
 
 @pytest.fixture
@@ -175,3 +182,24 @@ def test_slo_contract_lists_the_three_slos(brctl: Run, installed_target: Path) -
             "p99_seconds",
             "max_seconds",
         } <= set(row)
+
+
+@pytest.mark.parametrize("month", [[], ["--month", "2026-03"], ["--month", "2026-09"]])
+def test_an_empty_store_says_it_is_empty_whatever_the_month(
+    brctl: Run, installed_target: Path, month: list[str]
+) -> None:
+    code, out, err = brctl("finance", "kpi", *month)
+    assert code == 2
+    assert "the cost store is empty" in err and "starts" not in err
+    assert "Traceback" not in err + out
+
+
+def test_the_table_says_how_old_the_data_is(
+    brctl: Run, seeded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = brctl("finance", "kpi", "--format", "table")
+    assert code == 0 and "data as of 2026-10-21T00:00:00Z (6h old)" in " ".join(out.split())
+    later = NOW + timedelta(days=3)
+    monkeypatch.setattr("finance_pack.cli.common.clock", FakeClock(later))
+    code, out, _ = brctl("finance", "kpi", "--month", "2026-10", "--format", "csv")
+    assert code == 0 and "stale (data 3d 6h old)" in out

@@ -24,6 +24,8 @@ def test_ingest_focus_reports_rows_and_replaced_periods_as_json(
     target: Path, tmp_path: Path
 ) -> None:
     path = write_focus_csv(tmp_path / "may.csv", generate_rows(1, 50, MAY))
+    config = target / "packs" / "finance" / "finance.yaml"  # the rows mix USD and EUR
+    config.write_text(config.read_text().replace("fx_rates: {}", 'fx_rates: {"EUR/USD": "1.08"}'))
     result = CliRunner().invoke(
         app, ["focus", str(path), "--source", "export", "--target", str(target), "--format", "json"]
     )
@@ -50,3 +52,13 @@ def test_ingest_aws_ce_refuses_an_end_before_the_start(target: Path) -> None:
     )
     assert result.exit_code != 0
     assert "--end must be after --start" in str(result.exception)
+
+
+def test_ingest_focus_refuses_a_foreign_currency_row_without_a_rate_naming_its_line(
+    target: Path, tmp_path: Path
+) -> None:
+    path = write_focus_csv(tmp_path / "may.csv", generate_rows(1, 50, MAY))
+    result = CliRunner().invoke(app, ["focus", str(path), "--target", str(target)])
+    assert isinstance(result.exception, ValidationError)
+    assert "EUR is not the billing currency USD" in str(result.exception)
+    assert f"{path}:" in str(result.exception)

@@ -22,6 +22,7 @@ from finance_pack.costs.store import CostStore
 from finance_pack.domain.billing_month import BillingMonth, local_midnight_utc
 from finance_pack.domain.budgets import Budget, Scope
 from finance_pack.domain.costs import CostRecord
+from finance_pack.domain.fx import FxTable
 from finance_pack.domain.money import Money
 from finance_pack.errors import UsageError
 from finance_pack.services.reporting import ReportSettings, kpi_reports
@@ -84,7 +85,9 @@ def python_daily(zone: str) -> dict[datetime, Decimal]:
 
 
 def mtd_by_budget(queries: CostQueries, zone: str, month: BillingMonth) -> dict[str, Decimal]:
-    settings = ReportSettings(timezone=zone, metric="BilledCost", forecaster="linear", fx_rates={})
+    settings = ReportSettings(
+        timezone=zone, metric="BilledCost", forecaster="linear", fx_rates=FxTable(), currency="USD"
+    )
     reports = kpi_reports(queries, BUDGETS, settings, now=NOW, month=month)
     return {report.budget: report.mtd_spend for report in reports}
 
@@ -162,6 +165,14 @@ def test_daily_points_start_at_local_midnight_and_last_the_local_day(
     assert queries.data_start() == series.points[0].start
 
 
+# Services are reported under their FOCUS name, whichever spelling the rows used.
+FOCUS_NAME = {
+    "AmazonEC2": "Amazon Elastic Compute Cloud",
+    "AmazonS3": "Amazon Simple Storage Service",
+    "AmazonRDS": "Amazon Relational Database Service",
+}
+
+
 def test_spend_by_service_uses_local_day_bounds(zoned: tuple[str, CostQueries]) -> None:
     zone, queries = zoned
     november = BillingMonth(2026, 11, zone)
@@ -169,7 +180,8 @@ def test_spend_by_service_uses_local_day_bounds(zoned: tuple[str, CostQueries]) 
     sums: dict[str, Decimal] = {}
     for row in ROWS:
         if row.start >= november.start:
-            sums[row.service] = sums.get(row.service, Decimal(0)) + row.billed
+            name = FOCUS_NAME.get(row.service, row.service)
+            sums[name] = sums.get(name, Decimal(0)) + row.billed
     assert {m.key: m.amount.amount for m in movers} == sums
 
 

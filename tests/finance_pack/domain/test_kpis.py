@@ -126,7 +126,7 @@ def test_fx_table_converts_spend_into_the_budget_currency() -> None:
 
 
 def test_scope_with_no_spend_is_flagged_not_an_error() -> None:
-    series = SpendSeries("USD", (), datetime(2026, 11, 10, tzinfo=UTC))
+    series = SpendSeries("USD", (), datetime(2026, 11, 25, 9, tzinfo=UTC))
     report = compute_kpis(series, _budget(), NOVEMBER, now=NOW)
     data = report.to_json_dict()
     assert data["no_spend_in_scope"] is True
@@ -175,11 +175,13 @@ def test_unknown_forecaster_is_refused() -> None:
         compute_kpis(series, _budget(), NOVEMBER, now=NOW, forecaster="prophet")
 
 
-def test_before_the_first_local_day_completes_the_report_shows_and_names_the_linear_forecast() -> (
-    None
-):
+def test_before_the_first_local_day_completes_burn_and_linear_are_na() -> None:
     start = NOVEMBER.start
     points = tuple(SpendPoint(start + timedelta(hours=h), Decimal("1.00")) for h in range(6))
     series = SpendSeries("USD", points, start + timedelta(hours=6))
-    report = compute_kpis(series, _budget(), NOVEMBER, now=NOW)
-    assert (report.forecaster, report.forecast_month_end) == ("linear", Decimal(720))
+    now = start + timedelta(hours=6, minutes=30)
+    report = compute_kpis(series, _budget(), NOVEMBER, now=now, forecaster="linear")
+    data = report.to_json_dict()
+    assert (data["mtd_spend"], data["elapsed_days"]) == ("6.00", "0.25")
+    assert (data["daily_burn"], data["linear_forecast_month_end"]) == (None, None)
+    assert data["forecast_month_end"] is None

@@ -62,12 +62,12 @@ def test_mtd_is_the_exact_sum_of_points_in_the_local_month_before_as_of(
 
 
 @given(scenarios())
-def test_linear_forecast_is_burn_times_days_in_month(
+def test_linear_forecast_is_burn_times_days_in_month_once_a_day_has_elapsed(
     scenario: tuple[BillingMonth, SpendSeries],
 ) -> None:
     month, series = scenario
     report = _report(month, series)
-    if report.elapsed_days == 0:
+    if report.elapsed_days < 1:  # n/a until a whole day has elapsed
         assert (report.daily_burn, report.linear_forecast_month_end) == (None, None)
         assert report.to_json_dict()["daily_burn"] is None
     else:
@@ -106,6 +106,8 @@ def test_consumption_is_monotone_in_spend(
     more = SpendSeries("USD", (*series.points, SpendPoint(start, extra)), series.as_of)
     before, after = _report(month, series), _report(month, more)
     assert after.consumption_actual_pct > before.consumption_actual_pct
+    if before.elapsed_days < 1:  # the linear forecast is n/a until a day has elapsed
+        return
     assert before.consumption_forecast_pct is not None
     assert after.consumption_forecast_pct is not None
     assert after.consumption_forecast_pct > before.consumption_forecast_pct

@@ -9,7 +9,7 @@ next needs to run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -17,12 +17,18 @@ from functools import partial
 from sqlalchemy import Engine, Table
 
 from finance_pack.agents.budgeteer.chart import render_chart
+from finance_pack.agents.budgeteer.freshness import (
+    FRESHNESS_EVENT,
+    due_alert,
+    freshness_message,
+    latest_alert,
+)
 from finance_pack.agents.budgeteer.summary import SlackMessage, threshold_alert, weekly_summary
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budget_snapshot import BudgetSnapshot
 from finance_pack.domain.budgets import BudgetFailure, Threshold, ThresholdBasis
 from finance_pack.domain.cadence import Schedule, slot_key, slot_label
-from finance_pack.domain.kpis import KpiReport, MonthBeforeDataError
+from finance_pack.domain.kpis import DEFAULT_STALE_AFTER, KpiReport, MonthBeforeDataError
 from finance_pack.providers.slack import (
     MessageMetadata,
     PostedMessage,
@@ -40,7 +46,7 @@ from finance_pack.store.deliveries import (
     next_retry_at,
     try_claim,
 )
-from finance_pack.store.tables import budgeteer_posts, threshold_alerts
+from finance_pack.store.tables import budgeteer_posts, freshness_alerts, threshold_alerts
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +77,9 @@ class Budgeteer:
     timezone: str = "UTC"
     lease: timedelta = timedelta(minutes=10)
     charts: bool = True
+    #: Newest data instant per provider (the cost store's freshness); None: no freshness alerts.
+    freshness: Callable[[], Mapping[str, datetime]] | None = None
+    stale_after: timedelta = DEFAULT_STALE_AFTER
     _since: datetime | None = field(default=None, init=False)
     # A tick posts to several channels; each budget's chart is drawn once, not once per channel.
     _charts: dict[BudgetSnapshot, bytes] = field(default_factory=dict, init=False)
@@ -90,8 +99,9 @@ class Budgeteer:
             for channel in self.channels:
                 self.post_weekly(channel, slot, now)
         self.check_thresholds(now)
+        self.check_freshness(now)
         upcoming = [self.schedule.next_slot(now), now + THRESHOLD_CHECK_INTERVAL]
-        for table in (budgeteer_posts, threshold_alerts):
+        for table in (budgeteer_posts, threshold_alerts, freshness_alerts):
             retry = next_retry_at(self.engine, table)
             if retry is not None:
                 upcoming.append(max(retry, now + timedelta(seconds=1)))
@@ -179,6 +189,40 @@ class Budgeteer:
                 )
                 if crossed and self._alert(report, crossed[0], crossed[1:], now):
                     count += 1
+        return count
+
+    def check_freshness(self, now: datetime) -> int:
+        """Post each provider's stale episode once, and its recovery once; returns how many."""
+        if self.freshness is None:
+            return 0
+        count = 0
+        for provider, as_of in sorted(self.freshness().items()):
+            latest = latest_alert(self.engine, provider)
+            alert = due_alert(provider, as_of, now, self.stale_after, latest)
+            if alert is None:
+                continue
+            claim = try_claim(
+                self.engine,
+                freshness_alerts,
+                alert.key,
+                replica=self.replica,
+                now=now,
+                lease=self.lease,
+            )
+            if claim is None:
+                continue
+            metadata = MessageMetadata(FRESHNESS_EVENT, f"{provider}:{alert.episode}:{alert.kind}")
+            message = freshness_message(alert, as_of, now)
+            posted = self._deliver(
+                claim,
+                freshness_alerts,
+                self.alerts_channel,
+                metadata,
+                now,
+                partial(_alone, message),
+                oldest=as_of,
+            )
+            count += posted is not None
         return count
 
     def _alert(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -40,6 +40,10 @@ def build_budgeteer(
             computed = budget_snapshots(queries, budgets, settings, now=now, movers=movers)
         return [*computed, *broken]
 
+    def freshness() -> Mapping[str, datetime]:
+        with cost_queries(context.cost_store_url, config.timezone) as queries:
+            return queries.freshness_by_provider()
+
     slack = gateway or SlackWebGateway(SlackSettings.from_env(base_url=config.slack.api_url))
     return Budgeteer(
         engine=engine,
@@ -50,4 +54,6 @@ def build_budgeteer(
         alerts_channel=config.slack.alerts_channel,
         replica=replica_id(),
         timezone=config.timezone,
+        freshness=freshness,
+        stale_after=settings.stale_after,
     )

@@ -11,12 +11,13 @@ from typing import Any
 
 from finance_pack.domain.budget_snapshot import BudgetSnapshot
 from finance_pack.domain.budgets import BudgetFailure
-from finance_pack.domain.kpis import KpiReport, KpiStatus
+from finance_pack.domain.kpis import KpiReport, KpiStatus, age_text
 from finance_pack.domain.money import Money
 from finance_pack.domain.movers import Mover
 
 STATUS_EMOJI = {
     KpiStatus.OK: ":large_green_circle:",
+    KpiStatus.STALE: ":hourglass:",
     KpiStatus.WARNING: ":large_yellow_circle:",
     KpiStatus.EXCEEDED: ":red_circle:",
 }
@@ -164,8 +165,13 @@ def _failures_block(failures: Sequence[BudgetFailure]) -> dict[str, Any]:
 def _freshness(snapshots: Sequence[BudgetSnapshot]) -> str:
     if not snapshots:
         return "no data"
-    as_of = min(s.report.as_of for s in snapshots).astimezone(UTC)
-    return f"data as of {as_of:%Y-%m-%d %H:%M} UTC"
+    oldest = min(snapshots, key=lambda s: s.report.as_of).report
+    as_of = oldest.as_of.astimezone(UTC)
+    stale = [s.report.budget for s in snapshots if s.report.stale]
+    text = f"data as of {as_of:%Y-%m-%d %H:%M} UTC ({age_text(oldest.data_age)} old)"
+    if stale:
+        text += f" · :warning: stale data for {len(stale)} budget(s): " + ", ".join(stale[:5])
+    return text
 
 
 def threshold_alert(report: KpiReport, threshold: str, covered: Sequence[str] = ()) -> SlackMessage:

@@ -30,8 +30,10 @@ from finance_pack.secrets import read_secret
 def watcher_settings(config: FinanceConfig) -> WatcherSettings:
     watcher = config.watcher
     rates: dict[tuple[str, str], Decimal] = {}
-    for pair, rate in config.fx_rates.items():
+    for pair, value in config.fx_rates.items():
         base, quote = pair.split("/")
+        # Live billing figures are this month's: a rate dated per month uses the newest one.
+        rate = value if isinstance(value, Decimal) else value[max(value)]
         rates[(base, quote)] = rate  # 1 base = rate quote
         rates[(quote, base)] = Decimal(1) / rate
     return WatcherSettings(

@@ -96,7 +96,7 @@ def budgets_page(
     budgets = [entry.budget for entry in entries if isinstance(entry, BudgetEntry)]
     failures = [entry.failure() for entry in entries if not isinstance(entry, BudgetEntry)]
     with cost_queries(context.cost_store_url, config.timezone) as queries:
-        month = _month(month_text, now, config.timezone) or default_month(queries, settings, now)
+        month = _month(month_text, now, config.timezone) or default_month(settings, now)
         snapshots = budget_snapshots(
             queries, budgets, settings, now=now, month=month, movers=False, days=True
         )

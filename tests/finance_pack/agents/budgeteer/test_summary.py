@@ -58,3 +58,22 @@ def test_chart_is_a_png_and_saved_for_review(snapshot: BudgetSnapshot) -> None:
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "weekly-chart.png").write_bytes(png)
+
+
+def test_summary_says_how_old_the_data_is_and_which_budgets_are_stale(
+    snapshot: BudgetSnapshot,
+) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from finance_pack.domain.kpis import KpiStatus
+
+    fresh = weekly_summary([snapshot], "2026-W48", late=False, month="2026-11")
+    assert "data as of 2026-11-26 00:00 UTC (24h old)" in _texts(fresh.blocks)
+    old = replace(
+        snapshot.report, data_age=timedelta(days=3, hours=5), stale=True, status=KpiStatus.STALE
+    )
+    stale = weekly_summary([replace(snapshot, report=old)], "2026-W48", late=False, month="2026-11")
+    body = _texts(stale.blocks)
+    assert "(3d 5h old)" in body and "stale data for 1 budget(s): platform" in body
+    assert ":hourglass:" in body
