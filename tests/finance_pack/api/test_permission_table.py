@@ -54,12 +54,23 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/v1/alerts/{incident_id}/ack"): "alerts:write",
     ("GET", "/v1/costs"): "costs:read",
     ("POST", "/v1/costs/stream"): "costs:write",
+    ("POST", "/v1/invoices"): "invoices:create",
+    ("GET", "/v1/invoices"): "invoices:read",
+    ("GET", "/v1/invoices/{invoice_id}"): "invoices:read",
+    # The customer directory serves invoicing: whoever requests invoices may add a customer.
+    ("POST", "/v1/customers"): "invoices:create",
+    ("GET", "/v1/customers"): "invoices:read",
+    ("GET", "/v1/customers/{customer_id}"): "invoices:read",
+    # Stripe authenticates by its signature (Stripe-Signature), not by a token.
+    ("POST", "/v1/webhooks/stripe"): PUBLIC,
     # DESIGN §6 names no forecast permission; the backtest reads spend KPIs (lead: confirm).
     ("GET", "/v1/forecast/backtest"): "kpis:read",
     # Dashboard pages: a signed-in browser session, not a bearer token (tests/.../dashboard).
     ("GET", "/"): DASHBOARD,
     ("GET", "/costs"): DASHBOARD,
     ("GET", "/forecasts"): DASHBOARD,
+    ("GET", "/anomalies"): DASHBOARD,
+    ("GET", "/invoices"): DASHBOARD,
     ("GET", "/slo"): DASHBOARD,
     ("GET", "/signin"): DASHBOARD,
     ("GET", "/signout"): DASHBOARD,

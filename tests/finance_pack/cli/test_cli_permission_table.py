@@ -37,6 +37,12 @@ CLI_PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
         "alerts:write",
         ("--scope", "provider=aws", "--until", "2030-01-01T00:00:00"),
     ),
+    "invoice create": ("invoices:create", ("--customer", "nobody", "--amount", "1.00")),
+    "invoice list": ("invoices:read", ()),
+    "invoice show": ("invoices:read", ("inv_missing",)),
+    "customer add": ("invoices:create", ("probe", "--name", "Probe Ltd")),
+    "customer list": ("invoices:read", ()),
+    "customer show": ("invoices:read", ("missing",)),
     # A sign-in link for the acting subject (one for someone else needs roles:write).
     "dashboard-link": ("kpis:read", ()),
 }
@@ -48,6 +54,7 @@ LOCAL_OPERATOR: dict[str, str] = {
     "agent run": "runs an agent process (its posts are the agent's, not a person's)",
     "sandbox slack": "a local emulator",
     "sandbox aws": "a local emulator",
+    "sandbox stripe": "a local emulator",
 }
 READ_ONLY = {
     "doctor",
