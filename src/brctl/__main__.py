@@ -1,5 +1,5 @@
 """`python -m brctl`: the same as the `brctl` command."""
 
-from brctl.cli import entry
+from brctl.launch import entry
 
 entry()

@@ -33,7 +33,6 @@ console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
-
 def _new_root() -> typer.Typer:
     root = typer.Typer(
         help="BlackRoad pack manager.\n\n"

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from finance_pack.agents.budgeteer.factory import build_budgeteer
-from finance_pack.agents.runtime import AgentLoop, stop_on_signals
 from finance_pack.cli.common import (
     TargetOption,
     configure_logging,
@@ -16,7 +14,6 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
-from finance_pack.clock import SystemClock
 
 app = typer.Typer(help="Run the pack's agents.", no_args_is_help=True)
 
@@ -37,6 +34,10 @@ def run(
 
     Example: brctl finance agent run budgeteer --target=/srv/blackroad
     """
+    from finance_pack.agents.budgeteer.factory import build_budgeteer
+    from finance_pack.agents.runtime import AgentLoop, stop_on_signals
+    from finance_pack.clock import SystemClock
+
     configure_logging()
     context = open_context(target)
     budgeteer = build_budgeteer(context, open_state(context))

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from finance_pack.access.actors import ActingAsOption, authorize_cli
-from finance_pack.agents.budgeteer.factory import build_budgeteer
 from finance_pack.cli.common import TargetOption, console, open_context, open_state
 from finance_pack.clock import SystemClock
 
@@ -26,6 +25,8 @@ def run_now(
 
     Example: brctl finance budgeteer run-now --channel "#finops"
     """
+    from finance_pack.agents.budgeteer.factory import build_budgeteer
+
     context = open_context(target)
     authorize_cli(context, "budgets:write", acting_as)
     budgeteer = build_budgeteer(context, open_state(context))

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import Engine
 
 from brctl.options import TargetOption
 from brctl.output import OutputFormat
-from finance_pack.context import PackContext, load_context
-from finance_pack.store.engine import make_engine
-from finance_pack.store.migrate import upgrade
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from finance_pack.context import PackContext
 
 __all__ = [
     "FormatOption",
@@ -42,6 +43,8 @@ def configure_logging() -> None:
 
 def open_context(target: Path | None) -> PackContext:
     """The installed pack, with its config validated up front so every command fails fast."""
+    from finance_pack.context import load_context
+
     context = load_context(target)
     _ = context.config
     return context
@@ -49,6 +52,9 @@ def open_context(target: Path | None) -> PackContext:
 
 def open_state(context: PackContext) -> Engine:
     """The state store, migrated to the newest schema (automatic upgrade on start)."""
+    from finance_pack.store.engine import make_engine
+    from finance_pack.store.migrate import upgrade
+
     engine = make_engine(context.state_db_url)
     upgrade(engine)
     return engine

@@ -10,7 +10,6 @@ import typer
 
 from brctl.errors import CommandError
 from finance_pack.cli.common import console
-from finance_pack.sandbox.demo import DemoStepFailed, run_demo
 
 
 def _wait_for_interrupt() -> None:
@@ -34,6 +33,8 @@ def demo(
 
     Example: brctl finance demo --fresh --serve
     """
+    from finance_pack.sandbox.demo import DemoStepFailed, run_demo
+
     try:
         run_demo(
             target.absolute(),

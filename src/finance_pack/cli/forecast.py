@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from brctl.output import render
-from finance_pack.budget_admin import budgets_in_force
 from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
@@ -16,12 +15,7 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
-from finance_pack.domain.backtest import backtest
-from finance_pack.domain.billing_month import billing_zone
-from finance_pack.domain.daily import local_daily_totals
-from finance_pack.domain.forecasting.seasonal import CALIBRATION_MONTHS
 from finance_pack.errors import NotFoundError, UsageError
-from finance_pack.reporting import cost_queries
 
 app = typer.Typer(help="Forecast quality.", no_args_is_help=True)
 
@@ -43,6 +37,13 @@ def backtest_cmd(
 
     Example: brctl finance forecast backtest --months 6 --format json
     """
+    from finance_pack.budget_admin import budgets_in_force
+    from finance_pack.domain.backtest import backtest
+    from finance_pack.domain.billing_month import billing_zone
+    from finance_pack.domain.daily import local_daily_totals
+    from finance_pack.domain.forecasting.seasonal import CALIBRATION_MONTHS
+    from finance_pack.reporting import cost_queries
+
     context = open_context(target)
     config = context.config
     entries = [

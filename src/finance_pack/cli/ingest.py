@@ -6,24 +6,18 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from brctl.output import render
 from finance_pack.cli.common import FormatOption, OutputFormat, TargetOption, console, open_context
-from finance_pack.clock import SystemClock
-from finance_pack.costs.ingest import FileKind, IngestReport, ProgressCallback, ingest_files
-from finance_pack.costs.ingest import Progress as IngestProgress
-from finance_pack.costs.store import CostStore
 from finance_pack.errors import UsageError
+
+if TYPE_CHECKING:
+    # The cost store loads Ibis and DuckDB: only the commands that ingest import it.
+    from finance_pack.costs.ingest import FileKind, IngestReport, ProgressCallback
+    from finance_pack.costs.ingest import Progress as IngestProgress
 
 app = typer.Typer(help="Load cost data: FOCUS or CUR files, or AWS Cost Explorer.")
 
@@ -42,6 +36,8 @@ RejectsOption = Annotated[
 
 @contextmanager
 def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
     if not enabled:
         yield None
         return
@@ -81,6 +77,9 @@ def _run_files(
     rejects: Path | None,
     fmt: OutputFormat,
 ) -> None:
+    from finance_pack.costs.ingest import ingest_files
+    from finance_pack.costs.store import CostStore
+
     context = open_context(target)
     store = CostStore.open(context.cost_store_url, timezone=context.config.timezone)
     try:
@@ -133,6 +132,8 @@ def focus(
 
     Example: brctl finance ingest focus 'exports/2026-05/*.csv.gz' --source aws-payer
     """
+    from finance_pack.costs.ingest import FileKind
+
     _run_files(FileKind.FOCUS, paths, target, source, skip_bad_rows, rejects, fmt)
 
 
@@ -149,6 +150,8 @@ def cur(
 
     Example: brctl finance ingest cur 'cur/2026-05/*.parquet'
     """
+    from finance_pack.costs.ingest import FileKind
+
     _run_files(FileKind.CUR, paths, target, source, skip_bad_rows, rejects, fmt)
 
 
@@ -166,6 +169,8 @@ def aws_ce(
     """
     import boto3
 
+    from finance_pack.clock import SystemClock
+    from finance_pack.costs.store import CostStore
     from finance_pack.providers.aws.calls import call_aws, client
     from finance_pack.providers.aws.cost_explorer import CostExplorerConnector, sync_cost_explorer
 

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from brctl.output import render
-from finance_pack.budget_admin import budgets_in_force
 from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
@@ -15,10 +14,7 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
-from finance_pack.clock import SystemClock
-from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.errors import NotFoundError, UsageError
-from finance_pack.reporting import ReportSettings, cost_queries, kpi_reports
 
 # Scripts get every field (JSON, CSV); people get the figures they read, one budget a line.
 CSV_COLUMNS = [
@@ -75,6 +71,11 @@ def kpi(
 
     Example: brctl finance kpi --month 2026-11 --budget platform --format json
     """
+    from finance_pack.budget_admin import budgets_in_force
+    from finance_pack.clock import SystemClock
+    from finance_pack.domain.billing_month import BillingMonth
+    from finance_pack.reporting import ReportSettings, cost_queries, kpi_reports
+
     context = open_context(target)
     config = context.config
     entries = budgets_in_force(open_state(context), config)

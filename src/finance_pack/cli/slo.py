@@ -11,7 +11,6 @@ from finance_pack.cli.common import (
     open_state,
 )
 from finance_pack.clock import SystemClock
-from finance_pack.slos import slo_reports
 
 COLUMNS = [
     "slo",
@@ -35,6 +34,8 @@ def slo(target: TargetOption = None, fmt: FormatOption = OutputFormat.TABLE) -> 
 
     Example: brctl finance slo --format json
     """
+    from finance_pack.slos import slo_reports
+
     context = open_context(target)
     reports = slo_reports(context, open_state(context), SystemClock().now())
     render(

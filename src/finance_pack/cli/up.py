@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Engine
 
-from finance_pack.agents.budgeteer.factory import build_budgeteer
-from finance_pack.agents.runtime import AgentLoop
-from finance_pack.api.app import create_app
-from finance_pack.api.server import serve
 from finance_pack.cli.common import (
     TargetOption,
     console,
     open_context,
     open_state,
 )
-from finance_pack.context import PackContext
 from finance_pack.providers.slack.settings import TOKEN_ENV, TOKEN_FILE_ENV
 from finance_pack.secrets import secret_source
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from finance_pack.agents.runtime import AgentLoop
+    from finance_pack.context import PackContext
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,9 @@ def _start_agents(context: PackContext, engine: Engine) -> list[tuple[AgentLoop,
     ):
         console.print(f"[yellow]budgeteer not started: set {TOKEN_ENV} or {TOKEN_FILE_ENV}[/]")
         return []
+    from finance_pack.agents.budgeteer.factory import build_budgeteer
+    from finance_pack.agents.runtime import AgentLoop
+
     loop = AgentLoop("budgeteer", build_budgeteer(context, engine).tick)
     thread = threading.Thread(target=loop.run, name="agent-budgeteer", daemon=True)
     thread.start()
@@ -54,6 +57,9 @@ def up(
 
     Example: brctl finance up --target=/srv/blackroad --port 8787
     """
+    from finance_pack.api.app import create_app
+    from finance_pack.api.server import serve
+
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
