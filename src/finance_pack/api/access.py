@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -10,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from finance_pack.access.actors import Actor
 from finance_pack.access.audit import read_audit, revoke_token_audited
 from finance_pack.api.auth import AccessState, authenticated, require
+from finance_pack.api.params import IsoDateTime, as_utc
 from finance_pack.errors import NotFoundError
 
 router = APIRouter(prefix="/v1", tags=["access"])
@@ -29,13 +29,13 @@ def whoami(actor: Annotated[Actor, authenticated()]) -> dict[str, Any]:
 def audit(
     request: Request,
     _actor: Annotated[Actor, require("audit:read")],
-    since: Annotated[datetime | None, Query(description="ISO 8601 time; UTC when naive")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="ISO 8601 time; UTC when naive")] = None,
     subject: Annotated[str | None, Query(description="actor or target")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[dict[str, Any]]:
     state: AccessState = request.app.state.access
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
+    if since is not None:
+        since = as_utc(since)
     with state.engine.connect() as connection:
         records = read_audit(connection, since=since, subject=subject, limit=limit)
     return [r.as_dict() for r in records]

@@ -3,18 +3,22 @@ non-public route declares its permission with `finance_pack.api.auth.require` (a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
+from pydantic import BaseModel, Field
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from finance_pack import __version__
 from finance_pack.api import access, budgets, slo
 from finance_pack.api.auth import install_auth
-from finance_pack.api.errors import install_error_handlers
+from finance_pack.api.errors import install_error_handlers, problem_response
 from finance_pack.api.metrics import ApiMetrics
+from finance_pack.api.openapi import install_openapi
 from finance_pack.api.slo_metrics import SloCollector
 from finance_pack.clock import SystemClock
 from finance_pack.context import PackContext
@@ -22,7 +26,11 @@ from finance_pack.slos import slo_reports
 from finance_pack.store.migrate import current_revision, head_revision
 from finance_pack.store.tables import store_info
 
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc"})
+DOCS_ASSETS = "/docs-assets"
+PUBLIC_PATHS = frozenset(
+    {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+)
+MAX_BODY_BYTES = 1 << 20  # no request of ours needs more; a bigger one is a 413
 
 
 @dataclass
@@ -30,19 +38,56 @@ class AppState:
     context: PackContext
     engine: Engine
     metrics: ApiMetrics
+    # Agents this process should run (`brctl finance up`) -> why one could not start, or None.
+    agents: dict[str, str | None] = field(default_factory=dict)
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+class Readiness(BaseModel):
+    """Ready, or why not: the state store, its schema, or an agent that could not start."""
+
+    status: str
+    schema_revision: str | None = Field(default=None, serialization_alias="schema")
+    expected: str | None = None
+    state_store: str | None = None
+    agents: dict[str, str] | None = None
+
+
+def _limit_body_size(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def _limit(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return problem_response(
+                413,
+                f"request body of {length} bytes is over the limit",
+                hint=f"send at most {MAX_BODY_BYTES} bytes",
+            )
+        return await call_next(request)
 
 
 def create_app(context: PackContext, engine: Engine) -> FastAPI:
-    app = FastAPI(
+    # Swagger UI and ReDoc from packaged files: the docs work with no network at all.
+    app = FastAPIOffline(
         title="BlackRoad Finance Ops Pack",
         version=__version__,
-        description="Budgets, burn-rate forecasts, invoices and cost-anomaly alerts.",
+        description="Budgets, burn-rate forecasts, invoices and cost-anomaly alerts.\n\n"
+        "Errors are RFC 9457 problem details (`application/problem+json`).",
+        static_url=DOCS_ASSETS,
     )
     metrics = ApiMetrics()
     app.state.finance = AppState(context=context, engine=engine, metrics=metrics)
-    metrics.install(app)
+    _limit_body_size(app)
+    metrics.install(app)  # outermost: it sees every answer, a 413 and a 500 included
     install_auth(app, context, engine)
     install_error_handlers(app)
+    install_openapi(app)
     metrics.registry.register(
         SloCollector(lambda: slo_reports(context, engine, SystemClock().now()))
     )
@@ -51,21 +96,36 @@ def create_app(context: PackContext, engine: Engine) -> FastAPI:
     app.include_router(slo.router)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    def healthz() -> Health:
+        return Health(status="ok", version=__version__)
 
-    @app.get("/readyz", tags=["health"], summary="The state store answers and is migrated")
+    not_ready = {503: {"model": Readiness, "description": "Not ready: the body says why."}}
+
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        summary="The state store answers and is migrated; every agent started",
+        responses=not_ready,  # type: ignore[arg-type]
+    )
     def readyz() -> JSONResponse:
-        try:
-            with engine.connect() as connection:
-                connection.execute(select(store_info.c.key).limit(1)).all()
-            current, head = current_revision(engine), head_revision()
-        except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
-            return JSONResponse({"status": "unavailable", "state_store": reason}, status_code=503)
-        if current != head:
-            detail = {"status": "migrating", "schema": current, "expected": head}
-            return JSONResponse(detail, status_code=503)
-        return JSONResponse({"status": "ready", "schema": current})
+        answer = _readiness(app.state.finance)
+        status = 200 if answer.status == "ready" else 503
+        return JSONResponse(answer.model_dump(exclude_none=True, by_alias=True), status_code=status)
 
     return app
+
+
+def _readiness(state: AppState) -> Readiness:
+    try:
+        with state.engine.connect() as connection:
+            connection.execute(select(store_info.c.key).limit(1)).all()
+        current, head = current_revision(state.engine), head_revision()
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+        return Readiness(status="unavailable", state_store=reason)
+    if current != head:
+        return Readiness(status="migrating", schema_revision=current, expected=head)
+    failed = {name: why for name, why in state.agents.items() if why is not None}
+    if failed:
+        return Readiness(status="agents-failed", schema_revision=current, agents=failed)
+    return Readiness(status="ready", schema_revision=current)
