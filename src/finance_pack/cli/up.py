@@ -26,17 +26,28 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _start_agents(context: PackContext, engine: Engine) -> list[tuple[AgentLoop, threading.Thread]]:
+def _start_agents(
+    context: PackContext, engine: Engine, status: dict[str, str | None]
+) -> list[tuple[AgentLoop, threading.Thread]]:
+    """Start the agents `up` runs; `status` (what /readyz reports) gets why one could not."""
+    from brctl.errors import CommandError
+    from finance_pack.agents.budgeteer.factory import build_budgeteer
+    from finance_pack.agents.runtime import AgentLoop
+
     if (
         secret_source(TOKEN_ENV) is None
         and secret_source(TOKEN_FILE_ENV.removesuffix("_FILE")) is None
     ):
-        console.print(f"[yellow]budgeteer not started: set {TOKEN_ENV} or {TOKEN_FILE_ENV}[/]")
+        status["budgeteer"] = f"not started: set {TOKEN_ENV} or {TOKEN_FILE_ENV}"
+        console.print(f"[yellow]budgeteer {status['budgeteer']} (or run up --no-agents)[/]")
         return []
-    from finance_pack.agents.budgeteer.factory import build_budgeteer
-    from finance_pack.agents.runtime import AgentLoop
-
-    loop = AgentLoop("budgeteer", build_budgeteer(context, engine).tick)
+    try:
+        loop = AgentLoop("budgeteer", build_budgeteer(context, engine).tick)
+    except CommandError as exc:
+        status["budgeteer"] = f"could not start: {exc.message}"
+        console.print(f"[red]budgeteer {status['budgeteer']}[/]")
+        return []
+    status["budgeteer"] = None
     thread = threading.Thread(target=loop.run, name="agent-budgeteer", daemon=True)
     thread.start()
     return [(loop, thread)]
@@ -66,9 +77,10 @@ def up(
     context = open_context(target)
     engine = open_state(context)
     config = context.config
-    running = _start_agents(context, engine) if agents else []
+    app = create_app(context, engine)
+    running = _start_agents(context, engine, app.state.finance.agents) if agents else []
     try:
-        serve(create_app(context, engine), host or config.api.host, port or config.api.port)
+        serve(app, host or config.api.host, port or config.api.port)
     finally:
         for loop, thread in running:
             loop.stop.set()

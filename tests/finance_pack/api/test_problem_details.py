@@ -124,7 +124,7 @@ def test_openapi_declares_each_error_status_with_the_problem_schema(api: Api) ->
         ("GET", "/v1/kpis"): [401, 403, 422, 503],
         ("GET", "/v1/slo"): [401, 403, 503],
     }
-    for path, method, operation in _operations(schema):
+    for path, _method, operation in _operations(schema):
         for code, response in operation["responses"].items():
             if code[0] in "45" and path != "/readyz":
                 content = response["content"]
