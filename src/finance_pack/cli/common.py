@@ -23,11 +23,13 @@ __all__ = [
     "TargetOption",
     "configure_logging",
     "console",
+    "err_console",
     "open_context",
     "open_state",
 ]
 
 console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)  # notes beside the output
 
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", help="Output as a table, JSON or CSV.")

@@ -169,3 +169,19 @@ def test_slo_contract_lists_the_three_slos(brctl: Run, installed_target: Path) -
             "p99_seconds",
             "max_seconds",
         } <= set(row)
+
+
+def test_backtest_csv_has_numbers_only_and_says_when_fewer_months_exist(
+    brctl: Run, seeded: Path
+) -> None:
+    code, out, err = brctl("finance", "forecast", "backtest", "--months", "20", "--format", "csv")
+    assert code == 0, err
+    # Complete months in the seeded data: 2025-06 .. 2026-09.
+    assert "replayed 16 month(s), not 20" in err
+    rows = list(csv.DictReader(out.splitlines()))
+    assert {r["forecaster"] for r in rows} == {"linear", "seasonal"}
+    for row in rows:
+        assert row["months"] == "16"
+        for column in ("mape_5_25", "mape_day_5", "mape_day_25"):
+            assert "%" not in row[column]
+            Decimal(row[column])
