@@ -176,13 +176,14 @@ STEPS: list[Step] = [
 
 
 @contextmanager
-def _demo_environment(target: Path) -> Iterator[None]:
+def _demo_environment(target: Path, width: int) -> Iterator[None]:
     """The demo's commands find the sandbox through the environment, as an operator's would."""
     keys = ("BLACKROAD_HOME", "FINANCE_SLACK_API_URL", "SLACK_BOT_TOKEN", "BLACKROAD_SUBJECT")
     saved = {key: os.environ.get(key) for key in (*keys, "COLUMNS")}
     os.environ["BLACKROAD_HOME"] = str(target)
-    # The tour's tables are captured, not written to a terminal: give them room to read well.
-    os.environ["COLUMNS"] = str(max(shutil.get_terminal_size((150, 40)).columns, 150))
+    # The tour's output is captured, then shown on the demo's console: lay tables out for its
+    # width (narrow ones stack), so the terminal never wraps a line through a number.
+    os.environ["COLUMNS"] = str(width)
     os.environ.pop("BLACKROAD_SUBJECT", None)
     try:
         yield
@@ -199,7 +200,7 @@ def run_demo(
 ) -> DemoSession:
     if fresh and target.exists():
         shutil.rmtree(target)
-    with ExitStack() as stack, _demo_environment(target):
+    with ExitStack() as stack, _demo_environment(target, console.width):
         session = DemoSession(target=target, console=console, stack=stack)
         for step in STEPS:
             step(session)

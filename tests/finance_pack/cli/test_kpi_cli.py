@@ -185,3 +185,33 @@ def test_backtest_csv_has_numbers_only_and_says_when_fewer_months_exist(
         for column in ("mape_5_25", "mape_day_5", "mape_day_25"):
             assert "%" not in row[column]
             Decimal(row[column])
+
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_kpi_table_fits_the_terminal_without_breaking_a_figure(
+    brctl: Run, seeded: Path, monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    brctl(
+        "finance",
+        "budget",
+        "set",
+        "data",
+        "--amount",
+        "3000",
+        "--currency",
+        "USD",
+        "--tag",
+        "team=data",
+        "--threshold",
+        "80",
+    )
+    monkeypatch.setenv("COLUMNS", str(width))
+    code, out, err = brctl("finance", "kpi", "--month", "2026-10")
+    assert code == 0, err
+    lines = [line.rstrip() for line in out.splitlines()]
+    assert max(len(line) for line in lines) <= width
+    expected = (SNAPSHOTS / f"kpi_{width}.txt").read_text().splitlines()
+    assert lines == expected
