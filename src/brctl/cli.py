@@ -29,8 +29,8 @@ __all__ = ["app", "entry", "main"]
 DEBUG_FLAG = "--debug"
 DEBUG_ENV = "BRCTL_DEBUG"
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True, highlight=False)
+console = Console(soft_wrap=True, emoji=False)
+err_console = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 
 
 def _new_root() -> typer.Typer:

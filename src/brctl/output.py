@@ -51,7 +51,7 @@ def render(
     console: Console | None = None,
 ) -> None:
     """Print `rows`; `columns` picks and orders the table and CSV columns (JSON keeps all)."""
-    console = console or Console()
+    console = console or Console(emoji=False)  # print text as it is: `:red_circle:` stays
     cols = list(columns or (rows[0].keys() if rows else []))
     if fmt is OutputFormat.JSON:
         print(to_json(list(rows)))

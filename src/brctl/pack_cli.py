@@ -15,7 +15,7 @@ from brctl.errors import ValidationError
 from brctl.options import TargetOption
 from brctl.output import OutputFormat, render
 
-console = Console(soft_wrap=True)
+console = Console(soft_wrap=True, emoji=False)
 
 app = typer.Typer(
     help="Install, list, validate and uninstall packs.\n\n"

@@ -28,8 +28,11 @@ __all__ = [
     "open_state",
 ]
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True, highlight=False)  # notes beside the output
+# emoji=False everywhere: Slack shortcodes (`:red_circle:`) print as the text they are, the same
+# in a table, in JSON and in the demo, instead of becoming emoji in some outputs only.
+console = Console(soft_wrap=True, emoji=False)
+# Notes beside the output (stderr), so scripts reading stdout never see them.
+err_console = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", help="Output as a table, JSON or CSV.")
@@ -41,6 +44,8 @@ def configure_logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # The automatic schema upgrade on start is not news; `brctl finance db upgrade` reports it.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def open_context(target: Path | None) -> PackContext:

@@ -15,7 +15,7 @@ app = typer.Typer(
     help="Run a local sandbox service (Slack emulator, AWS on moto; Stripe follows).",
     no_args_is_help=True,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, emoji=False)
 
 if TYPE_CHECKING:
     from finance_pack.sandbox.aws import RunningAwsSandbox

@@ -10,6 +10,7 @@ import typer
 
 from finance_pack.cli.common import (
     TargetOption,
+    configure_logging,
     console,
     open_context,
     open_state,
@@ -71,9 +72,7 @@ def up(
     from finance_pack.api.app import create_app
     from finance_pack.api.server import serve
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     context = open_context(target)
     engine = open_state(context)
     config = context.config
