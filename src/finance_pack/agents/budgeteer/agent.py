@@ -247,7 +247,8 @@ class Budgeteer:
             )
             self._record(table, claim, posted, now)
         except SlackPermanentError as exc:
-            log.error("cannot post %s to %s: %s", metadata.key, channel, exc)
+            if not raise_errors:  # a caller that gets the error reports it: say it once
+                log.error("cannot post %s to %s: %s", metadata.key, channel, exc)
             mark_retry(
                 self.engine, table, claim, self.replica, error=str(exc), now=now, permanent=True
             )
@@ -255,7 +256,8 @@ class Budgeteer:
                 raise
             return None
         except SlackTransientError as exc:
-            log.warning("posting %s to %s failed for now: %s", metadata.key, channel, exc)
+            if not raise_errors:
+                log.warning("posting %s to %s failed for now: %s", metadata.key, channel, exc)
             retry_after = timedelta(seconds=exc.retry_after) if exc.retry_after else None
             mark_retry(
                 self.engine,
