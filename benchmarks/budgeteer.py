@@ -30,9 +30,9 @@ from sqlalchemy import Engine
 
 from finance_pack.agents.budgeteer.agent import CHARTS_PER_SUMMARY, Budgeteer
 from finance_pack.agents.budgeteer.chart import render_chart
-from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
 from finance_pack.agents.budgeteer.summary import weekly_summary
 from finance_pack.domain.billing_month import BillingMonth
+from finance_pack.domain.budget_snapshot import BudgetSnapshot
 from finance_pack.domain.budgets import Budget, Threshold
 from finance_pack.domain.cadence import Schedule
 from finance_pack.domain.daily import local_daily_totals

@@ -37,7 +37,7 @@ from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budgets import Budget, Scope, Threshold
 from finance_pack.domain.kpis import KpiReport
 from finance_pack.domain.money import Money
-from finance_pack.reporting import ReportSettings, kpi_reports
+from finance_pack.services.reporting import ReportSettings, kpi_reports
 
 DATA_START = "2026-02-01 00:00:00"
 HOURS = (datetime(2026, 6, 15, 14, tzinfo=UTC) - datetime(2026, 2, 1, tzinfo=UTC)).days * 24 + 14

@@ -23,6 +23,7 @@ from rich.console import Console
 from brctl import __version__
 from brctl.errors import CommandError
 from brctl.pack_cli import pack_app
+from brctl.packs import discover_packs, pack_exit_code
 
 __all__ = ["app", "entry", "main"]
 
@@ -94,7 +95,6 @@ def _module_app(module: str) -> typer.Typer:
 
 
 def _group_loaders() -> dict[str, tuple[Callable[[], typer.Typer], str]]:
-    from brctl.packs import discover_packs
 
     loaders: dict[str, tuple[Callable[[], typer.Typer], str]] = {
         name: (partial(_module_app, module), help_text)
@@ -197,7 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     except _click_exception_type() as exc:
         return _report_click_error(exc, command, args)
     except Exception as exc:
-        return _report_unexpected(exc, debug)
+        code = pack_exit_code(exc)  # a pack's own error types map to exit codes in the pack
+        if code is None:
+            return _report_unexpected(exc, debug)
+        err_console.print(f"[red]error:[/] {exc}", soft_wrap=True)
+        return code
     return result if isinstance(result, int) else 0
 
 

@@ -34,6 +34,8 @@ class Pack:
     record_role_change: Callable[[Path, RoleChange], AbstractContextManager[object]] | None = field(
         default=None
     )
+    # The exit code of one of the pack's own errors, None for others: its error types carry none.
+    exit_code: Callable[[BaseException], int | None] | None = field(default=None)
 
 
 def discover_packs() -> dict[str, Pack]:
@@ -44,6 +46,15 @@ def discover_packs() -> dict[str, Pack]:
             raise TypeError(f"entry point {entry.name} does not name a brctl Pack")
         packs[pack.name] = pack
     return packs
+
+
+def pack_exit_code(exc: BaseException) -> int | None:
+    """The exit code a pack gives one of its errors; None when no pack knows it."""
+    for pack in discover_packs().values():
+        code = pack.exit_code(exc) if pack.exit_code else None
+        if code is not None:
+            return code
+    return None
 
 
 def get_pack(name: str) -> Pack:

@@ -15,6 +15,9 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+SYSTEM_CLOCK: Clock = SystemClock()
+
+
 class FakeClock:
     """A settable clock for tests and simulations; always timezone-aware UTC."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +14,7 @@ from croniter import croniter
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from brctl.errors import ValidationError as BrctlValidationError
 from brctl.yamlfile import line_of, read_yaml, validate_data
 from finance_pack.domain.budgets import Budget, Scope, Threshold
 from finance_pack.domain.currencies import normalize_currency
@@ -217,11 +220,23 @@ def parse_config(data: CommentedMap | CommentedSeq | Any, source: str) -> Financ
             "\n".join(lines),
             hint="remove it and set the environment variable (or NAME_FILE) named in pack.yaml",
         )
-    return validate_data(FinanceConfig, data, source)
+    with _as_finance_error():
+        return validate_data(FinanceConfig, data, source)
 
 
 def load_config(path: Path) -> FinanceConfig:
-    return parse_config(read_yaml(path), str(path))
+    with _as_finance_error():
+        data = read_yaml(path)
+    return parse_config(data, str(path))
+
+
+@contextmanager
+def _as_finance_error() -> Iterator[None]:
+    """brctl's YAML reader raises brctl's error type; finance.yaml problems are ours."""
+    try:
+        yield
+    except BrctlValidationError as exc:
+        raise ValidationError(exc.message, hint=exc.hint) from exc
 
 
 def config_json_schema() -> dict[str, object]:

@@ -1,8 +1,15 @@
-"""Error types the shells turn into messages and exit codes in one place (`brctl.cli.main`)."""
+"""The product's error types, for the layers above the domain (defined in `domain.errors`)."""
 
 from __future__ import annotations
 
-from brctl.errors import CommandError, UsageError, ValidationError
+from finance_pack.domain.errors import (
+    FinanceError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnavailableError,
+    UsageError,
+    ValidationError,
+)
 
 __all__ = [
     "FinanceError",
@@ -12,28 +19,3 @@ __all__ = [
     "UsageError",
     "ValidationError",
 ]
-
-FinanceError = CommandError
-
-
-class NotFoundError(CommandError):
-    """A named thing (pack, budget, invoice, ...) does not exist."""
-
-    exit_code = 2
-
-
-class PermissionDeniedError(CommandError):
-    """The subject lacks a permission; `permission` names it."""
-
-    exit_code = 3
-
-    def __init__(self, subject: str, permission: str, why: str | None = None) -> None:
-        super().__init__(f"{subject} lacks permission {permission}" + (f": {why}" if why else ""))
-        self.subject = subject
-        self.permission = permission
-
-
-class UnavailableError(CommandError):
-    """A dependency (database, provider) cannot be reached."""
-
-    exit_code = 4

@@ -50,6 +50,12 @@ def _command() -> typer.Typer:
     return build_app()
 
 
+def _exit_code(exc: BaseException) -> int | None:
+    from finance_pack.cli.exit_codes import exit_code_for
+
+    return exit_code_for(exc)
+
+
 pack = Pack(
     name="finance",
     version=__version__,
@@ -59,4 +65,5 @@ pack = Pack(
     preserved=("state",),
     command=_command,
     record_role_change=_record_role_change,
+    exit_code=_exit_code,
 )

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from finance_pack.access.actors import Actor, Via
-from finance_pack.access.tokens import TokenRecord, as_utc, get_token, revoke_token
+from finance_pack.access.tokens import TokenRecord, get_token, revoke_token
 from finance_pack.store.tables import audit_log
 
 
@@ -62,10 +62,10 @@ def record_audit(
     after: Any,
     via: Via,
     *,
-    at: datetime | None = None,
+    at: datetime,
 ) -> None:
-    """Append one record inside the caller's transaction."""
-    when = at or datetime.now(UTC)
+    """Append one record inside the caller's transaction, at `at` (the caller's clock)."""
+    when = at
     if when.tzinfo is None:
         raise ValueError("audit times are timezone-aware UTC")
     connection.execute(
@@ -90,10 +90,12 @@ def audited_transaction(
     before: Any,
     after: Any,
     via: Via,
+    *,
+    at: datetime,
 ) -> Iterator[Connection]:
     """A transaction that already holds the record; the body makes the change or raises."""
     with engine.begin() as connection:
-        record_audit(connection, actor, action, target, before, after, via)
+        record_audit(connection, actor, action, target, before, after, via, at=at)
         yield connection
 
 
@@ -118,7 +120,7 @@ def read_audit(
     return [
         AuditRecord(
             id=row.id,
-            at=as_utc(row.at),
+            at=row.at,
             actor=row.actor,
             action=row.action,
             target=row.target,

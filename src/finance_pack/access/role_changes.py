@@ -12,6 +12,7 @@ from pathlib import Path
 
 from brctl.roles import RoleChange
 from finance_pack.access.audit import audited_transaction
+from finance_pack.clock import SYSTEM_CLOCK
 from finance_pack.context import PackContext
 from finance_pack.store.engine import make_engine
 from finance_pack.store.migrate import upgrade
@@ -31,6 +32,7 @@ def record_role_change(pack_dir: Path, change: RoleChange) -> Iterator[None]:
             {"roles": change.before},
             {"roles": change.after},
             via="cli",
+            at=SYSTEM_CLOCK.now(),  # brctl's role commands call in here: no clock of theirs
         ):
             yield
     finally:

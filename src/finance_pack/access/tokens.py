@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
@@ -24,11 +24,6 @@ DEFAULT_LIFETIME = timedelta(days=90)
 
 class InvalidTokenError(Exception):
     """A presented token is not (or no longer) valid; the message is safe to return."""
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored here is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -68,10 +63,10 @@ def _record(row: object) -> TokenRecord:
     return TokenRecord(
         id=mapping["id"],
         subject=mapping["subject"],
-        created_at=as_utc(mapping["created_at"]),
+        created_at=mapping["created_at"],
         created_by=mapping["created_by"],
-        expires_at=as_utc(mapping["expires_at"]),
-        revoked_at=as_utc(revoked) if revoked is not None else None,
+        expires_at=mapping["expires_at"],
+        revoked_at=revoked,
     )
 
 

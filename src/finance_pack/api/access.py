@@ -9,7 +9,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from finance_pack.access.actors import Actor
 from finance_pack.access.audit import read_audit, revoke_token_audited
 from finance_pack.api.auth import AccessState, authenticated, require
-from finance_pack.api.params import IsoDateTime, as_utc
+from finance_pack.api.params import IsoDateTime
+from finance_pack.domain.instants import as_utc
 from finance_pack.errors import NotFoundError
 
 router = APIRouter(prefix="/v1", tags=["access"])
@@ -34,8 +35,7 @@ def audit(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[dict[str, Any]]:
     state: AccessState = request.app.state.access
-    if since is not None:
-        since = as_utc(since)
+    since = as_utc(since) if since is not None else None
     with state.engine.connect() as connection:
         records = read_audit(connection, since=since, subject=subject, limit=limit)
     return [r.as_dict() for r in records]

@@ -20,9 +20,9 @@ from finance_pack.api.errors import install_error_handlers, problem_response
 from finance_pack.api.metrics import ApiMetrics
 from finance_pack.api.openapi import install_openapi
 from finance_pack.api.slo_metrics import SloCollector
-from finance_pack.clock import SystemClock
+from finance_pack.clock import SYSTEM_CLOCK, Clock
 from finance_pack.context import PackContext
-from finance_pack.slos import slo_reports
+from finance_pack.services.slos import slo_reports
 from finance_pack.store.migrate import current_revision, head_revision
 from finance_pack.store.tables import store_info
 
@@ -38,6 +38,7 @@ class AppState:
     context: PackContext
     engine: Engine
     metrics: ApiMetrics
+    clock: Clock  # every route reads the time from here (tests inject a FakeClock)
     # Agents this process should run (`brctl finance up`) -> why one could not start, or None.
     agents: dict[str, str | None] = field(default_factory=dict)
 
@@ -72,7 +73,7 @@ def _limit_body_size(app: FastAPI) -> None:
         return await call_next(request)
 
 
-def create_app(context: PackContext, engine: Engine) -> FastAPI:
+def create_app(context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK) -> FastAPI:
     # Swagger UI and ReDoc from packaged files: the docs work with no network at all.
     app = FastAPIOffline(
         title="BlackRoad Finance Ops Pack",
@@ -82,15 +83,13 @@ def create_app(context: PackContext, engine: Engine) -> FastAPI:
         static_url=DOCS_ASSETS,
     )
     metrics = ApiMetrics()
-    app.state.finance = AppState(context=context, engine=engine, metrics=metrics)
+    app.state.finance = AppState(context=context, engine=engine, metrics=metrics, clock=clock)
     _limit_body_size(app)
     metrics.install(app)  # outermost: it sees every answer, a 413 and a 500 included
-    install_auth(app, context, engine)
+    install_auth(app, context, engine, clock)
     install_error_handlers(app)
     install_openapi(app)
-    metrics.registry.register(
-        SloCollector(lambda: slo_reports(context, engine, SystemClock().now()))
-    )
+    metrics.registry.register(SloCollector(lambda: slo_reports(context, engine, clock.now())))
     app.include_router(access.router)
     app.include_router(budgets.router)
     app.include_router(slo.router)

@@ -39,8 +39,9 @@ from brctl.roles import Grant, RolesFile, grant_for, load_bindings
 from brctl.yamlfile import load_model
 from finance_pack.access.actors import Actor
 from finance_pack.access.tokens import InvalidTokenError, verify_token
-from finance_pack.clock import Clock, SystemClock
+from finance_pack.clock import SYSTEM_CLOCK, Clock
 from finance_pack.context import PackContext
+from finance_pack.errors import FinanceError
 
 AUTHENTICATED = "(authenticated)"  # declared by routes open to any valid token
 WEBHOOK_PREFIX = "/v1/webhooks/"
@@ -81,9 +82,9 @@ class AccessState:
 
 
 def install_auth(
-    app: FastAPI, context: PackContext, engine: Engine, clock: Clock | None = None
+    app: FastAPI, context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK
 ) -> AccessState:
-    state = AccessState(engine, PermissionResolver(context.pack_dir), clock or SystemClock())
+    state = AccessState(engine, PermissionResolver(context.pack_dir), clock)
     app.state.access = state
     return state
 
@@ -113,7 +114,7 @@ class PermissionRequirement:
             raise _unauthorized(str(exc)) from None
         try:
             grant = state.resolver.grant(record.subject)
-        except (CommandError, OSError) as exc:  # fail closed on a broken roles.yaml
+        except (CommandError, FinanceError, OSError) as exc:  # fail closed on a broken roles.yaml
             raise HTTPException(503, detail=f"role bindings unreadable: {exc}") from None
         actor = Actor(grant.subject, grant.roles, grant.permissions, grant.reason, "api", record.id)
         if self.permission != AUTHENTICATED and not actor.allows(self.permission):

@@ -9,11 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finance_pack.access.actors import Actor
 from finance_pack.api.auth import require
-from finance_pack.budget_admin import budgets_in_force, build_budget, remove_budget, set_budget
-from finance_pack.clock import SystemClock
-from finance_pack.domain.billing_month import BillingMonth
-from finance_pack.errors import UsageError
-from finance_pack.reporting import ReportSettings, cost_queries, kpi_reports
+from finance_pack.services.budget_admin import (
+    budgets_in_force,
+    build_budget,
+    remove_budget,
+    set_budget,
+)
+from finance_pack.services.reporting import budget_kpis
 from finance_pack.store.budgets import budget_to_json
 
 router = APIRouter(prefix="/v1", tags=["budgets"])
@@ -69,7 +71,7 @@ def put_budget(
         thresholds=body.thresholds,
     )
     _before, after = set_budget(
-        state.engine, state.context.config, budget, actor, SystemClock().now()
+        state.engine, state.context.config, budget, actor, state.clock.now()
     )
     return after
 
@@ -79,7 +81,7 @@ def delete_budget(
     request: Request, name: str, actor: Annotated[Actor, require("budgets:write")]
 ) -> dict[str, Any]:
     state = _app_state(request)
-    removed = remove_budget(state.engine, state.context.config, name, actor, SystemClock().now())
+    removed = remove_budget(state.engine, state.context.config, name, actor, state.clock.now())
     return {"deleted": name, "source": removed.source.value}
 
 
@@ -94,16 +96,13 @@ def kpis(
     forecaster: Annotated[str | None, Query(pattern="^(linear|seasonal)$")] = None,
 ) -> list[dict[str, object]]:
     state = _app_state(request)
-    config = state.context.config
-    entries = budgets_in_force(state.engine, config)
-    chosen = [e.budget for e in entries if not budget or e.budget.name in budget]
-    try:
-        billing_month = BillingMonth.parse(month, config.timezone) if month else None
-    except ValueError as exc:
-        raise UsageError(f"month {month!r}: {exc}") from exc
-    settings = ReportSettings.from_config(config, forecaster)
-    with cost_queries(state.context.cost_store_url, config.timezone) as queries:
-        reports = kpi_reports(
-            queries, chosen, settings, now=SystemClock().now(), month=billing_month
-        )
+    reports = budget_kpis(
+        state.engine,
+        state.context.config,
+        state.context.cost_store_url,
+        now=state.clock.now(),
+        names=budget,
+        month=month,
+        forecaster=forecaster,
+    )
     return [r.to_json_dict() for r in reports]

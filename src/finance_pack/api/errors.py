@@ -23,10 +23,27 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-from brctl.errors import CommandError, UsageError
+from brctl.errors import CommandError
+from brctl.errors import UsageError as BrctlUsageError
 from finance_pack.api.auth import route_table
 from finance_pack.domain.money import CurrencyMismatchError
-from finance_pack.errors import NotFoundError, PermissionDeniedError, UnavailableError
+from finance_pack.errors import (
+    FinanceError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnavailableError,
+    UsageError,
+)
+
+# The one place where errors become HTTP statuses; most specific first, the first match decides.
+STATUSES: dict[type[Exception], int] = {
+    NotFoundError: 404,
+    PermissionDeniedError: 403,
+    UnavailableError: 503,
+    UsageError: 422,
+    CurrencyMismatchError: 422,
+    BrctlUsageError: 422,  # e.g. a roles.yaml problem found while serving a request
+}
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://blackroad.dev/problems/"
@@ -94,15 +111,7 @@ def problem_response(
 
 
 def _status(exc: Exception) -> int:
-    if isinstance(exc, NotFoundError):
-        return 404
-    if isinstance(exc, PermissionDeniedError):
-        return 403
-    if isinstance(exc, UnavailableError):
-        return 503
-    if isinstance(exc, UsageError | CurrencyMismatchError):
-        return 422
-    return int(getattr(exc, "http_status", 500))
+    return next((code for kind, code in STATUSES.items() if isinstance(exc, kind)), 500)
 
 
 def field_path(loc: Sequence[Any]) -> str:
@@ -162,8 +171,8 @@ async def _on_invalid_model(_request: Request, exc: Exception) -> ProblemRespons
 
 
 async def _on_typed_error(_request: Request, exc: Exception) -> ProblemResponse:
-    message = exc.message if isinstance(exc, CommandError) else str(exc)
-    hint = exc.hint if isinstance(exc, CommandError) else None
+    message = exc.message if isinstance(exc, CommandError | FinanceError) else str(exc)
+    hint = exc.hint if isinstance(exc, CommandError | FinanceError) else None
     status = _status(exc)
     fields = _typed_error_fields(exc) if status == 422 else None
     return problem_response(status, message, hint=hint, errors=fields)
@@ -180,6 +189,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(RequestValidationError, _on_invalid_request)
     app.add_exception_handler(PydanticValidationError, _on_invalid_model)
+    app.add_exception_handler(FinanceError, _on_typed_error)
     app.add_exception_handler(CommandError, _on_typed_error)
     app.add_exception_handler(CurrencyMismatchError, _on_typed_error)
     app.add_exception_handler(Exception, _on_unexpected)

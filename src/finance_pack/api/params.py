@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
@@ -19,9 +19,4 @@ def _iso_time_only(value: Any) -> Any:
 
 
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_time_only)]
-"""An ISO 8601 time (UTC when naive is up to the route); a bare number is refused."""
-
-
-def as_utc(value: datetime) -> datetime:
-    """A naive time read as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+"""An ISO 8601 time (a naive one: `domain.instants.as_utc`); a bare number is refused."""

@@ -11,6 +11,7 @@ from finance_pack.cli.common import (
     TargetOption,
     configure_logging,
     console,
+    now,
     open_context,
     open_state,
 )
@@ -36,13 +37,12 @@ def run(
     """
     from finance_pack.agents.budgeteer.factory import build_budgeteer
     from finance_pack.agents.runtime import AgentLoop, stop_on_signals
-    from finance_pack.clock import SystemClock
 
     configure_logging()
     context = open_context(target)
     budgeteer = build_budgeteer(context, open_state(context))
     if once:
-        next_due = budgeteer.tick(SystemClock().now())
+        next_due = budgeteer.tick(now())
         console.print(f"{name.value}: due work done; next due {next_due:%Y-%m-%d %H:%M} UTC")
         return
     loop = AgentLoop(name.value, budgeteer.tick)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
 
 import typer
@@ -17,9 +17,11 @@ from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
     TargetOption,
+    now,
     open_context,
     open_state,
 )
+from finance_pack.domain.instants import as_utc
 from finance_pack.errors import UsageError
 
 
@@ -37,7 +39,7 @@ def parse_since(text: str, now: datetime) -> datetime:
         ) from None
     if len(text) == len("2026-11-01"):
         parsed = datetime.combine(date.fromisoformat(text), datetime.min.time())
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return as_utc(parsed)
 
 
 SUMMARY_WIDTH = 60
@@ -70,7 +72,7 @@ def audit(
     Example: brctl finance audit --since 7d --subject user:alice@example.com --format json
     """
     context = open_context(target)
-    start = parse_since(since, datetime.now(UTC)) if since else None
+    start = parse_since(since, now()) if since else None
     who = parse_subject(subject) if subject else None
     authorize_cli(context, "audit:read", acting_as)
     engine = open_state(context)

@@ -8,16 +8,21 @@ import typer
 
 from brctl.output import render
 from finance_pack.access.actors import ActingAsOption, authorize_cli
-from finance_pack.budget_admin import budgets_in_force, build_budget, remove_budget, set_budget
 from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
     TargetOption,
     console,
+    now,
     open_context,
     open_state,
 )
-from finance_pack.clock import SystemClock
+from finance_pack.services.budget_admin import (
+    budgets_in_force,
+    build_budget,
+    remove_budget,
+    set_budget,
+)
 from finance_pack.store.budgets import BudgetEntry
 
 app = typer.Typer(help="Create, change, list and delete budgets.", no_args_is_help=True)
@@ -62,9 +67,7 @@ def set_cmd(
         tags=tag or [],
         thresholds=threshold or [],
     )
-    before, _after = set_budget(
-        open_state(context), context.config, budget, actor, SystemClock().now()
-    )
+    before, _after = set_budget(open_state(context), context.config, budget, actor, now())
     verb = "updated" if before else "created"
     console.print(
         f"[green]{verb} budget {name}[/]: {budget.amount} monthly, {budget.scope.describe()}"
@@ -107,5 +110,5 @@ def delete_cmd(
     """
     context = open_context(target)
     actor = authorize_cli(context, "budgets:write", acting_as)
-    removed = remove_budget(open_state(context), context.config, name, actor, SystemClock().now())
+    removed = remove_budget(open_state(context), context.config, name, actor, now())
     console.print(f"[green]deleted budget {name}[/] ({removed.source.value})")

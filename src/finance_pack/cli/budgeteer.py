@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from finance_pack.access.actors import ActingAsOption, authorize_cli
-from finance_pack.cli.common import TargetOption, console, open_context, open_state
-from finance_pack.clock import SystemClock
+from finance_pack.cli.common import TargetOption, console, now, open_context, open_state
 
 app = typer.Typer(help="The Budgeteer's manual controls.", no_args_is_help=True)
 
@@ -25,10 +24,10 @@ def run_now(
 
     Example: brctl finance budgeteer run-now --channel "#finops"
     """
-    from finance_pack.agents.budgeteer.factory import build_budgeteer
-
     context = open_context(target)
     authorize_cli(context, "budgets:write", acting_as)
+    from finance_pack.agents.budgeteer.factory import build_budgeteer
+
     budgeteer = build_budgeteer(context, open_state(context))
-    posted = budgeteer.run_now(SystemClock().now(), channel or None)
+    posted = budgeteer.run_now(now(), channel or None)
     console.print(f"[green]posted the summary to {', '.join(posted) or 'no channel'}[/]")

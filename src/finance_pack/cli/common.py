@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +12,7 @@ from rich.console import Console
 
 from brctl.options import TargetOption
 from brctl.output import OutputFormat
+from finance_pack.clock import SYSTEM_CLOCK, Clock
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -24,6 +26,7 @@ __all__ = [
     "configure_logging",
     "console",
     "err_console",
+    "now",
     "open_context",
     "open_state",
 ]
@@ -33,6 +36,15 @@ __all__ = [
 console = Console(soft_wrap=True, emoji=False)
 # Notes beside the output (stderr), so scripts reading stdout never see them.
 err_console = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
+
+# The one clock of every command; a test or a simulation sets `finance_pack.cli.common.clock`.
+clock: Clock = SYSTEM_CLOCK
+
+
+def now() -> datetime:
+    """The time of the command's clock, timezone-aware UTC."""
+    return clock.now()
+
 
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", help="Output as a table, JSON or CSV.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -16,7 +15,6 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
-from finance_pack.errors import NotFoundError, UsageError
 
 app = typer.Typer(help="Forecast quality.", no_args_is_help=True)
 
@@ -38,36 +36,17 @@ def backtest_cmd(
 
     Example: brctl finance forecast backtest --months 6 --format json
     """
-    from finance_pack.budget_admin import budgets_in_force
-    from finance_pack.domain.backtest import backtest
-    from finance_pack.domain.billing_month import billing_zone
-    from finance_pack.domain.daily import local_daily_totals
-    from finance_pack.domain.forecasting.seasonal import CALIBRATION_MONTHS
-    from finance_pack.reporting import cost_queries
+    from finance_pack.services.backtest import forecast_backtest
 
     context = open_context(target)
-    config = context.config
-    entries = [
-        e.budget
-        for e in budgets_in_force(open_state(context), config)
-        if not budget or e.budget.name in budget
-    ]
-    if budget and len(entries) != len(set(budget)):
-        raise NotFoundError("unknown budget in --budget", hint="brctl finance budget list")
-    zone = billing_zone(config.timezone)
-    with cost_queries(context.cost_store_url, config.timezone) as queries:
-        as_of = queries.as_of()
-        if as_of is None:
-            raise UsageError("the cost store is empty", hint="ingest cost data first")
-        start = as_of - timedelta(days=31 * (months + CALIBRATION_MONTHS + 4))
-        series = queries.spend_series_many(
-            {b.name: b.scope for b in entries}, start, as_of, None, config.cost_metric
-        )
-        data_start = queries.data_start()
-    histories = [
-        local_daily_totals(s.points, zone, as_of, data_start=data_start) for s in series.values()
-    ]
-    results = backtest(histories, months)
+    outcome = forecast_backtest(
+        open_state(context),
+        context.config,
+        context.cost_store_url,
+        months=months,
+        names=budget,
+    )
+    results, as_of = outcome.results, outcome.as_of
     replayed = max((r.months for r in results), default=0)
     if replayed < months:
         err_console.print(

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from brctl.output import render
-from finance_pack.cli.common import FormatOption, OutputFormat, TargetOption, console, open_context
+from finance_pack.cli.common import (
+    FormatOption,
+    OutputFormat,
+    TargetOption,
+    console,
+    now,
+    open_context,
+)
 from finance_pack.errors import UsageError
 
 if TYPE_CHECKING:
@@ -41,7 +49,7 @@ def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
     if not enabled:
         yield None
         return
-    started = datetime.now(UTC)
+    started = time.monotonic()  # a duration for the rate, not a time of day
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -54,7 +62,7 @@ def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
         task = bar.add_task("ingest", total=None, rows=0, rate=0.0)
 
         def update(event: IngestProgress) -> None:
-            seconds = max((datetime.now(UTC) - started).total_seconds(), 1e-6)
+            seconds = max(time.monotonic() - started, 1e-6)
             bar.update(
                 task,
                 total=event.bytes_total,
@@ -169,10 +177,10 @@ def aws_ce(
     """
     import boto3
 
-    from finance_pack.clock import SystemClock
     from finance_pack.costs.store import CostStore
     from finance_pack.providers.aws.calls import call_aws, client
-    from finance_pack.providers.aws.cost_explorer import CostExplorerConnector, sync_cost_explorer
+    from finance_pack.providers.aws.cost_explorer import CostExplorerConnector
+    from finance_pack.services.cost_sync import sync_cost_explorer
 
     first, last = _day(start, "--start"), _day(end, "--end")
     if last <= first:
@@ -188,7 +196,7 @@ def aws_ce(
     )
     store = CostStore.open(context.cost_store_url, timezone=context.config.timezone)
     try:
-        result = sync_cost_explorer(store, connector, first, last, SystemClock().now())
+        result = sync_cost_explorer(store, connector, first, last, now())
     finally:
         store.close()
     render(

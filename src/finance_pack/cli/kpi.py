@@ -11,10 +11,10 @@ from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
     TargetOption,
+    now,
     open_context,
     open_state,
 )
-from finance_pack.errors import NotFoundError, UsageError
 
 # Scripts get every field (JSON, CSV); people get the figures they read, one budget a line.
 CSV_COLUMNS = [
@@ -71,30 +71,20 @@ def kpi(
 
     Example: brctl finance kpi --month 2026-11 --budget platform --format json
     """
-    from finance_pack.budget_admin import budgets_in_force
-    from finance_pack.clock import SystemClock
-    from finance_pack.domain.billing_month import BillingMonth
-    from finance_pack.reporting import ReportSettings, cost_queries, kpi_reports
+    from finance_pack.services.reporting import ReportSettings, budget_kpis
 
     context = open_context(target)
     config = context.config
-    entries = budgets_in_force(open_state(context), config)
-    chosen = [e.budget for e in entries if not budget or e.budget.name in budget]
-    missing = sorted(set(budget or []) - {b.name for b in chosen})
-    if missing:
-        raise NotFoundError(
-            f"no budget named {', '.join(missing)}",
-            hint="list them with: brctl finance budget list",
-        )
-    try:
-        billing_month = BillingMonth.parse(month, config.timezone) if month else None
-    except ValueError as exc:
-        raise UsageError(f"--month {month!r}: {exc}") from exc
+    reports = budget_kpis(
+        open_state(context),
+        config,
+        context.cost_store_url,
+        now=now(),
+        names=budget,
+        month=month,
+        forecaster=forecaster,
+    )
     settings = ReportSettings.from_config(config, forecaster)
-    with cost_queries(context.cost_store_url, config.timezone) as queries:
-        reports = kpi_reports(
-            queries, chosen, settings, now=SystemClock().now(), month=billing_month
-        )
     rows = [r.to_json_dict() for r in reports]
     for row, report in zip(rows, reports, strict=True):
         if report.no_spend_in_scope and fmt is not OutputFormat.JSON:

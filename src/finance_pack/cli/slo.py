@@ -7,10 +7,10 @@ from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
     TargetOption,
+    now,
     open_context,
     open_state,
 )
-from finance_pack.clock import SystemClock
 
 COLUMNS = [
     "slo",
@@ -34,10 +34,10 @@ def slo(target: TargetOption = None, fmt: FormatOption = OutputFormat.TABLE) -> 
 
     Example: brctl finance slo --format json
     """
-    from finance_pack.slos import slo_reports
+    from finance_pack.services.slos import slo_reports
 
     context = open_context(target)
-    reports = slo_reports(context, open_state(context), SystemClock().now())
+    reports = slo_reports(context, open_state(context), now())
     render(
         [r.to_json_dict() for r in reports],
         fmt,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -10,17 +9,17 @@ import typer
 from brctl.output import render, to_json
 from brctl.roles import load_bindings, parse_subject
 from finance_pack.access.actors import ActingAsOption, authorize_cli
-from finance_pack.access.audit import record_audit, revoke_token_audited
 from finance_pack.access.durations import parse_duration
-from finance_pack.access.tokens import issue_token, list_tokens
 from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
     TargetOption,
     console,
+    now,
     open_context,
     open_state,
 )
+from finance_pack.services.tokens import create_token, revoke_token_audited, token_list
 
 ROLES_WRITE = "roles:write"
 
@@ -48,19 +47,8 @@ def create(
     lifetime = parse_duration(expires)
     actor = authorize_cli(context, ROLES_WRITE, acting_as)
     engine = open_state(context)
-    now = datetime.now(UTC)
-    with engine.begin() as connection:
-        issued = issue_token(connection, subject, actor.subject, now, lifetime)
-        record_audit(
-            connection,
-            actor,
-            "token.create",
-            f"token:{issued.record.id}",
-            None,
-            issued.record.as_dict(),
-            via="cli",
-            at=now,
-        )
+    at = now()
+    issued = create_token(engine, subject, actor, lifetime, at)
     record = issued.record
     if fmt is not OutputFormat.TABLE:
         print(to_json({**record.as_dict(), "token": issued.token}))
@@ -90,10 +78,9 @@ def list_cmd(
     context = open_context(target)
     authorize_cli(context, ROLES_WRITE, acting_as)
     engine = open_state(context)
-    now = datetime.now(UTC)
-    with engine.connect() as connection:
-        records = list_tokens(connection, parse_subject(subject) if subject else None)
-    rows = [{**r.as_dict(), "status": r.status(now)} for r in records]
+    at = now()
+    records = token_list(engine, parse_subject(subject) if subject else None)
+    rows = [{**r.as_dict(), "status": r.status(at)} for r in records]
     columns = ["id", "subject", "status", "created_at", "expires_at", "revoked_at", "created_by"]
     render(rows, fmt, title="API tokens", columns=columns)
 
@@ -110,7 +97,7 @@ def revoke(
     """
     context = open_context(target)
     actor = authorize_cli(context, ROLES_WRITE, acting_as)
-    token, changed = revoke_token_audited(open_state(context), token_id, actor, datetime.now(UTC))
+    token, changed = revoke_token_audited(open_state(context), token_id, actor, now())
     if not changed:
         console.print(f"token {token_id} was already revoked: no changes")
     else:

@@ -15,8 +15,7 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
-from finance_pack.providers.slack.settings import TOKEN_ENV, TOKEN_FILE_ENV
-from finance_pack.secrets import secret_source
+from finance_pack.providers.slack.settings import TOKEN_ENV, TOKEN_FILE_ENV, bot_token_configured
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -34,17 +33,15 @@ def _start_agents(
     from brctl.errors import CommandError
     from finance_pack.agents.budgeteer.factory import build_budgeteer
     from finance_pack.agents.runtime import AgentLoop
+    from finance_pack.errors import FinanceError
 
-    if (
-        secret_source(TOKEN_ENV) is None
-        and secret_source(TOKEN_FILE_ENV.removesuffix("_FILE")) is None
-    ):
+    if not bot_token_configured():
         status["budgeteer"] = f"not started: set {TOKEN_ENV} or {TOKEN_FILE_ENV}"
         console.print(f"[yellow]budgeteer {status['budgeteer']} (or run up --no-agents)[/]")
         return []
     try:
         loop = AgentLoop("budgeteer", build_budgeteer(context, engine).tick)
-    except CommandError as exc:
+    except (CommandError, FinanceError) as exc:
         status["budgeteer"] = f"could not start: {exc.message}"
         console.print(f"[red]budgeteer {status['budgeteer']}[/]")
         return []

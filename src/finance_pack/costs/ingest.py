@@ -17,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from finance_pack.clock import SYSTEM_CLOCK, Clock
 from finance_pack.costs import schema
 from finance_pack.costs.checks import (
     ANY_BAD_SQL,
@@ -94,6 +95,7 @@ def ingest_files(
     skip_bad_rows: bool = False,
     rejects_path: Path | None = None,
     on_progress: ProgressCallback | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> IngestReport:
     con = store.duckdb
     paths = expand_paths(patterns)
@@ -120,7 +122,9 @@ def ingest_files(
                 report.rows += summary.rows
                 report.rejected += problems
                 bytes_before += file.size
-                _record_load(con, loader.load_id, file, kind, source, summary, len(problems))
+                _record_load(
+                    con, loader.load_id, file, kind, source, summary, len(problems), clock.now()
+                )
                 if on_progress:
                     on_progress(Progress(file.path, bytes_before, bytes_total, report.rows))
             restated = replace_restated(con, first_load_id, layout, staged=True)
@@ -268,6 +272,7 @@ def _record_load(
     source: str | None,
     summary: LoadSummary,
     rejected: int,
+    loaded_at: datetime,
 ) -> None:
     con.execute(
         f"INSERT INTO {schema.LOADS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -279,7 +284,7 @@ def _record_load(
             summary.rows,
             rejected,
             summary.periods,
-            datetime.now(UTC).replace(tzinfo=None),
+            loaded_at.astimezone(UTC).replace(tzinfo=None),
         ],
     )
 

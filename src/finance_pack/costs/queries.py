@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from math import ceil
 from typing import Any, Literal
@@ -29,6 +29,7 @@ from finance_pack.costs.store import read_rollup_layout
 from finance_pack.domain.billing_month import billing_zone, local_midnight_utc
 from finance_pack.domain.budgets import Scope
 from finance_pack.domain.costs import tag_needle
+from finance_pack.domain.instants import as_utc
 from finance_pack.domain.money import CurrencyMismatchError, Money
 from finance_pack.domain.spend import SpendPoint, SpendSeries
 
@@ -297,8 +298,7 @@ class _LocalDays:
 
     def floor(self, moment: datetime) -> date:
         """The local day `moment` falls in (naive means UTC)."""
-        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        return aware.astimezone(self.zone).date()
+        return as_utc(moment).astimezone(self.zone).date()
 
     def ceil(self, moment: datetime) -> date:
         """The first local day starting at or after `moment`."""
@@ -368,5 +368,4 @@ def _as_of(freshness: Mapping[str, datetime], scope: Scope) -> datetime | None:
 
 
 def _floor_hour(value: datetime) -> datetime:
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return as_utc(value).replace(minute=0, second=0, microsecond=0)

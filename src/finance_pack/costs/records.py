@@ -6,8 +6,8 @@ a day from Cost Explorer replaces that day for the source and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -73,3 +73,38 @@ def replace_days(
         con.rollback()
         raise
     return len(records)
+
+
+def days_to_fetch(store: CostStore, source: str, start: date, end: date) -> list[date]:
+    """Days in [start, end) never fetched, or fetched while the source still estimated them."""
+    final = {
+        row[0]
+        for row in store.duckdb.execute(
+            f"SELECT usage_date FROM {schema.CE_DAYS} WHERE source = ? AND NOT estimated "
+            "AND usage_date >= ? AND usage_date < ?",
+            [source, start, end],
+        ).fetchall()
+    }
+    count = (end - start).days
+    return [d for d in (start + timedelta(days=i) for i in range(count)) if d not in final]
+
+
+def remember_days(
+    store: CostStore,
+    source: str,
+    span: Sequence[date],
+    estimated: Mapping[date, bool],
+    now: datetime,
+) -> None:
+    """Record which days of `span` were fetched final; a day the source did not return is
+    treated as estimated, so it is asked for again next time."""
+    con = store.duckdb
+    con.execute(
+        f"DELETE FROM {schema.CE_DAYS} "
+        "WHERE source = ? AND usage_date IN (SELECT unnest(?::DATE[]))",
+        [source, list(span)],
+    )
+    con.executemany(
+        f"INSERT INTO {schema.CE_DAYS} VALUES (?, ?, ?, ?)",
+        [[source, d, estimated.get(d, True), now.replace(tzinfo=None)] for d in span],
+    )

@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from finance_pack.domain.currencies import normalize_currency
+from finance_pack.domain.instants import as_utc
 from finance_pack.domain.money import InvalidAmountError, Money, to_decimal
 
 COST_SQL_TYPE = "DECIMAL(38,12)"
@@ -115,9 +116,7 @@ def parse_cost(text: str | None) -> Decimal:
 def parse_charge_time(text: str) -> datetime:
     """`2024-05-01T00:00:00Z`, `2024-05-01 00:00:00` or with an offset; naive means UTC."""
     parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return as_utc(parsed)
 
 
 def parse_tags(text: str | None) -> dict[str, str]:

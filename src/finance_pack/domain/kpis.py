@@ -13,6 +13,7 @@ from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budgets import Budget, Threshold, ThresholdBasis
 from finance_pack.domain.currencies import minor_unit_exponent
 from finance_pack.domain.daily import local_daily_totals
+from finance_pack.domain.errors import UsageError
 from finance_pack.domain.forecasting import (
     DEFAULT_FORECASTER,
     Forecast,
@@ -23,7 +24,6 @@ from finance_pack.domain.forecasting import (
 )
 from finance_pack.domain.money import CurrencyMismatchError
 from finance_pack.domain.spend import SpendPoint, SpendSeries
-from finance_pack.errors import UsageError
 
 #: Exchange rates: (from currency, to currency) -> units of `to` per unit of `from`.
 FxRates = Mapping[tuple[str, str], Decimal]

@@ -27,7 +27,7 @@ import boto3
 import httpx
 from moto.server import ThreadedMotoServer
 
-from finance_pack.clock import Clock, SystemClock
+from finance_pack.clock import SYSTEM_CLOCK, Clock
 from finance_pack.errors import UnavailableError
 from finance_pack.providers.aws.calls import client
 from finance_pack.providers.aws.cloudwatch import METRIC, NAMESPACE, BillingSeries
@@ -255,7 +255,7 @@ def running_aws_sandbox(
     port: int = 0,
     *,
     seed: bool = True,
-    clock: Clock | None = None,
+    clock: Clock = SYSTEM_CLOCK,
     log_requests: bool = False,
 ) -> Iterator[RunningAwsSandbox]:
     """moto's server on `host:port` (0: a free port), seeded unless `seed` is False."""
@@ -269,7 +269,7 @@ def running_aws_sandbox(
     try:
         seeded = None
         if seed:
-            seeded = seeded_spend((clock or SystemClock()).now().astimezone(UTC).date())
+            seeded = seeded_spend(clock.now().astimezone(UTC).date())
             seed_cost_explorer(url, seeded)
             seed_billing_metrics(url, seeded)
         yield RunningAwsSandbox(url, seeded)

@@ -16,13 +16,14 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
 from rich.rule import Rule
 
 from brctl.cli import main as brctl_main
+from finance_pack.clock import SYSTEM_CLOCK
 from finance_pack.sandbox.demo_api import show_api
 from finance_pack.sandbox.seed_spend import write_focus_csv
 from finance_pack.sandbox.testing import RunningSlackEmulator, running_slack_emulator
@@ -90,7 +91,7 @@ def bind_roles(session: DemoSession) -> None:
 
 def ingest_spend(session: DemoSession) -> None:
     _section(session, "4. Load 17 months of seeded spend (a FOCUS export)")
-    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    yesterday = SYSTEM_CLOCK.now().date() - timedelta(days=1)
     export = session.target / "seed" / "focus-export.csv"
     rows = write_focus_csv(export, yesterday - timedelta(days=520), yesterday)
     session.console.print(f"wrote {rows:,} FOCUS rows to {export}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib.resources import as_file, files
 
 from alembic import command
@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
 from finance_pack import __version__
+from finance_pack.clock import SYSTEM_CLOCK, Clock
 from finance_pack.store.engine import check_reachable
 from finance_pack.store.tables import store_info
 
@@ -39,7 +40,7 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine) -> tuple[str | None, str | None]:
+def upgrade(engine: Engine, clock: Clock = SYSTEM_CLOCK) -> tuple[str | None, str | None]:
     """Upgrade to head; returns (revision before, revision after)."""
     check_reachable(engine)
     with engine.begin() as connection:
@@ -51,12 +52,11 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
         command.upgrade(_config(connection), "head")
         after = MigrationContext.configure(connection).get_current_revision()
         if before != after:
-            _record_upgrade(connection, after)
+            _record_upgrade(connection, after, clock.now())
     return before, after
 
 
-def _record_upgrade(connection: Connection, revision: str | None) -> None:
-    now = datetime.now(UTC)
+def _record_upgrade(connection: Connection, revision: str | None, now: datetime) -> None:
     rows = {"schema_revision": revision or "", "pack_version": __version__}
     for key, value in rows.items():
         connection.execute(store_info.delete().where(store_info.c.key == key))

@@ -8,7 +8,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    DateTime,
     Integer,
     MetaData,
     Numeric,
@@ -34,7 +33,7 @@ store_info = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", String(256), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 # API tokens: only a SHA-256 of each token is kept; the token itself is shown once at creation.
@@ -44,10 +43,10 @@ api_tokens = Table(
     Column("id", String(32), primary_key=True),
     Column("subject", String(320), nullable=False, index=True),
     Column("secret_sha256", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("created_by", String(320), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
 # Append-only (triggers refuse UPDATE and DELETE): who did what, when, to what, before and after.
@@ -55,7 +54,7 @@ audit_log = Table(
     "audit_log",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("at", UtcDateTime(), nullable=False, index=True),
     Column("actor", String(320), nullable=False, index=True),
     Column("action", String(64), nullable=False),
     Column("target", String(512), nullable=False),

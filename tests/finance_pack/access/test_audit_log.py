@@ -73,7 +73,7 @@ def test_since_and_subject_filter(engine: Engine) -> None:
 def test_a_failed_change_leaves_no_record(engine: Engine) -> None:
     with (
         pytest.raises(RuntimeError),
-        audited_transaction(engine, "user:a@example.com", "x.y", "t", None, {}, via="cli"),
+        audited_transaction(engine, "user:a@example.com", "x.y", "t", None, {}, via="cli", at=T0),
     ):
         raise RuntimeError("the change failed")
     with engine.connect() as connection:
@@ -82,7 +82,7 @@ def test_a_failed_change_leaves_no_record(engine: Engine) -> None:
 
 def test_via_must_be_cli_or_api(engine: Engine) -> None:
     with pytest.raises(DatabaseError), engine.begin() as connection:
-        record_audit(connection, "user:a@example.com", "x.y", "t", None, None, via="ftp")  # type: ignore[arg-type]
+        record_audit(connection, "user:a@example.com", "x.y", "t", None, None, via="ftp", at=T0)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

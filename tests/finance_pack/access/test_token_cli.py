@@ -115,7 +115,7 @@ def test_a_failed_audit_write_rolls_the_token_back(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("audit store rejected the record")
 
-    monkeypatch.setattr("finance_pack.cli.token.record_audit", broken)
+    monkeypatch.setattr("finance_pack.services.tokens.record_audit", broken)
     with pytest.raises(RuntimeError):
         brctl("finance", "token", "create", ALICE)
     engine = make_engine(load_context(installed_target).state_db_url)

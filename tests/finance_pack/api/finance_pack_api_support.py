@@ -34,9 +34,8 @@ class Api:
         self.context.roles_path.write_text(ROLES)
         self.engine: Engine = make_engine(self.context.state_db_url)
         upgrade(self.engine)
-        self.app = create_app(self.context, self.engine)
         self.clock = FakeClock(datetime.now(UTC))
-        self.app.state.access.clock = self.clock
+        self.app = create_app(self.context, self.engine, self.clock)
         self.client = TestClient(self.app)
 
     def token(self, subject: str, lifetime: timedelta = timedelta(days=1)) -> str:

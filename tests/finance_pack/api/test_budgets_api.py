@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -81,3 +82,17 @@ def test_deleting_a_finance_yaml_budget_is_refused(api: Api) -> None:
 def test_kpis_without_cost_data_say_what_to_do(api: Api) -> None:
     response = api.client.get("/v1/kpis", headers=_as(api, CATALYST))
     assert response.status_code == 422 and "ingest" in response.json().get("hint", "")
+
+
+def test_kpis_for_an_unknown_budget_are_404_like_the_cli(api: Api) -> None:
+    """The same use case as `brctl finance kpi --budget nope`: an unknown name is not dropped."""
+    response = api.client.get("/v1/kpis?budget=total&budget=nope", headers=_as(api, CATALYST))
+    assert response.status_code == 404 and "no budget named nope" in response.text
+
+
+def test_budget_routes_read_the_injected_clock(api: Api) -> None:
+    api.clock.set(datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC))
+    steward = _as(api, STEWARD)
+    assert api.client.put("/v1/budgets/data", json=BODY, headers=steward).status_code == 200
+    assert api.client.delete("/v1/budgets/data", headers=steward).status_code == 200
+    assert [r.at for r in _budget_audit(api)] == [datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)] * 2

@@ -124,12 +124,18 @@ def test_scope_matching_nothing_reports_no_spend(brctl: Run, seeded: Path) -> No
     [
         ("2099-01", "has not started yet"),
         ("2024-01", "no cost data for 2024-01"),
-        ("2026-13", "--month"),
+        ("2026-13", "month '2026-13'"),
     ],
 )
 def test_bad_months_are_usage_errors(brctl: Run, seeded: Path, month: str, message: str) -> None:
     code, _, err = brctl("finance", "kpi", "--month", month)
     assert code == 2 and message in err
+
+
+def test_an_unknown_budget_is_an_error_in_kpi_and_backtest(brctl: Run, seeded: Path) -> None:
+    for command in (("kpi",), ("forecast", "backtest", "--months", "2")):
+        code, out, err = brctl("finance", *command, "--budget", "nope", "--format", "json")
+        assert (code, out) == (2, "") and "no budget named nope" in err
 
 
 def test_empty_cost_store_says_so(brctl: Run, installed_target: Path) -> None:

@@ -24,7 +24,7 @@ from finance_pack.domain.budgets import Budget, Scope
 from finance_pack.domain.costs import CostRecord
 from finance_pack.domain.money import Money
 from finance_pack.errors import UsageError
-from finance_pack.reporting import ReportSettings, kpi_reports
+from finance_pack.services.reporting import ReportSettings, kpi_reports
 
 NEW_YORK = "America/New_York"
 KOLKATA = "Asia/Kolkata"

@@ -8,6 +8,7 @@ import pytest
 
 from finance_pack.errors import UsageError
 from finance_pack.providers.slack import SlackSettings
+from finance_pack.providers.slack.settings import bot_token_configured
 
 
 def test_token_comes_from_slack_bot_token() -> None:
@@ -46,3 +47,18 @@ def test_environment_url_wins_over_the_config_url() -> None:
 
 def test_repr_never_shows_the_token() -> None:
     assert "xoxb-secret" not in repr(SlackSettings(token="xoxb-secret"))
+
+
+@pytest.mark.parametrize(
+    ("environ", "configured"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, True),
+        ({"SLACK_BOT_TOKEN_FILE": "/run/secrets/slack"}, True),
+        ({"SLACK_BOT_TOKEN": ""}, False),
+        ({}, False),
+    ],
+)
+def test_bot_token_configured_is_the_one_check_doctor_and_up_use(
+    environ: dict[str, str], configured: bool
+) -> None:
+    assert bot_token_configured(environ) is configured

@@ -16,9 +16,9 @@ from functools import partial
 from sqlalchemy import Engine, Table
 
 from finance_pack.agents.budgeteer.chart import render_chart
-from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
 from finance_pack.agents.budgeteer.summary import SlackMessage, threshold_alert, weekly_summary
 from finance_pack.domain.billing_month import BillingMonth
+from finance_pack.domain.budget_snapshot import BudgetSnapshot
 from finance_pack.domain.budgets import Threshold, ThresholdBasis
 from finance_pack.domain.cadence import Schedule, slot_key
 from finance_pack.domain.kpis import KpiReport, MonthBeforeDataError

@@ -17,7 +17,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter
 
-from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
+from finance_pack.domain.budget_snapshot import BudgetSnapshot
 
 
 def _cumulative(daily: tuple[tuple[date, Decimal], ...]) -> tuple[list[date], list[float]]:

@@ -11,22 +11,17 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from finance_pack.agents.budgeteer.agent import Budgeteer
-from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
-from finance_pack.budget_admin import budgets_in_force
 from finance_pack.context import PackContext
-from finance_pack.domain.cadence import Schedule
+from finance_pack.domain.budget_snapshot import BudgetSnapshot
 from finance_pack.providers.slack import SlackGateway, SlackSettings, SlackWebGateway
-from finance_pack.reporting import ReportSettings, budget_snapshots, cost_queries
+from finance_pack.services.budget_admin import budgets_in_force
+from finance_pack.services.reporting import ReportSettings, budget_snapshots, cost_queries
+from finance_pack.services.slos import schedule_for
 
 
 def replica_id() -> str:
     """Unique per process, readable in the state store: host, pid and a random suffix."""
     return f"{socket.gethostname()[:40]}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-
-
-def schedule_for(context: PackContext) -> Schedule:
-    settings = context.config.budgeteer
-    return Schedule(settings.schedule, settings.timezone, settings.grace)
 
 
 def build_budgeteer(

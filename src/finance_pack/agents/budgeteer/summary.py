@@ -9,7 +9,7 @@ from datetime import UTC
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
+from finance_pack.domain.budget_snapshot import BudgetSnapshot
 from finance_pack.domain.kpis import KpiReport, KpiStatus
 from finance_pack.domain.money import Money
 from finance_pack.domain.movers import Mover

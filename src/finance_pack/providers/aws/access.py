@@ -12,7 +12,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from finance_pack.doctor import Finding, Status
+from finance_pack.domain.health import Finding, Status
 from finance_pack.errors import FinanceError
 from finance_pack.providers.aws.calls import call_aws, client
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from finance_pack.domain.costs import CumulativeSample, IntervalSpend, interval_spend
+from finance_pack.domain.instants import as_utc
 from finance_pack.providers.aws.calls import call_aws
 
 NAMESPACE = "AWS/Billing"
@@ -79,7 +80,7 @@ class BillingPoller:
             for result in self._results(queries, start, end):
                 target = batch[int(result["Id"][1:])]
                 found[target] += [
-                    CumulativeSample(_utc(ts), Decimal(str(value)))
+                    CumulativeSample(as_utc(ts), Decimal(str(value)))
                     for ts, value in zip(result["Timestamps"], result["Values"], strict=True)
                 ]
         return found
@@ -128,7 +129,3 @@ class BillingPoller:
             if not token:
                 return results
             request["NextToken"] = token
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

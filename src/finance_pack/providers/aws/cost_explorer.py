@@ -1,7 +1,7 @@
-"""Cost Explorer `GetCostAndUsage`: daily cost per service and linked account.
+"""Cost Explorer `GetCostAndUsage`: daily cost per service and linked account, as records.
 
-Each request is billed to the account ($0.01), so we only fetch days that are missing from
-the store or were still `Estimated` when last fetched, in as few contiguous ranges as possible.
+The adapter knows AWS, not the cost store: `services.cost_sync` decides which days to fetch
+and the cost store writes what it returns.
 """
 
 from __future__ import annotations
@@ -12,9 +12,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from finance_pack.costs import schema
-from finance_pack.costs.records import replace_days
-from finance_pack.costs.store import CostStore
 from finance_pack.domain.costs import CostRecord
 from finance_pack.domain.money import Money
 from finance_pack.providers.aws.calls import call_aws
@@ -30,13 +27,6 @@ class CostExplorerDay:
     records: tuple[CostRecord, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CostExplorerSync:
-    days_fetched: int
-    requests: int
-    rows: int
-
-
 def day_ranges(days: Sequence[date]) -> Iterator[tuple[date, date]]:
     """Contiguous [start, end) ranges covering `days`."""
     ordered = sorted(set(days))
@@ -49,20 +39,6 @@ def day_ranges(days: Sequence[date]) -> Iterator[tuple[date, date]]:
             start = day
         previous = day
     yield start, previous + timedelta(days=1)
-
-
-def days_to_fetch(store: CostStore, start: date, end: date) -> list[date]:
-    """Days in [start, end) never fetched, or fetched while Cost Explorer still estimated them."""
-    final = {
-        row[0]
-        for row in store.duckdb.execute(
-            f"SELECT usage_date FROM {schema.CE_DAYS} WHERE source = ? AND NOT estimated "
-            "AND usage_date >= ? AND usage_date < ?",
-            [SOURCE, start, end],
-        ).fetchall()
-    }
-    count = (end - start).days
-    return [d for d in (start + timedelta(days=i) for i in range(count)) if d not in final]
 
 
 def parse_results(
@@ -141,40 +117,3 @@ def _merge_days(days: Sequence[CostExplorerDay]) -> list[CostExplorerDay]:
             )
         merged[item.day] = item
     return [merged[d] for d in sorted(merged)]
-
-
-def sync_cost_explorer(
-    store: CostStore, connector: CostExplorerConnector, start: date, end: date, now: datetime
-) -> CostExplorerSync:
-    """Fetch the missing or estimated days of [start, end) and replace them in the store."""
-    wanted = days_to_fetch(store, start, end)
-    fetched = rows = 0
-    for range_start, range_end in day_ranges(wanted):
-        # Only the days asked for: a day outside the span is not ours to replace.
-        fetched_days = connector.fetch(range_start, range_end)
-        days = {d.day: d for d in fetched_days if range_start <= d.day < range_end}
-        span = [range_start + timedelta(days=i) for i in range((range_end - range_start).days)]
-        records = [r for d in days.values() for r in d.records]
-        rows += replace_days(store, SOURCE, span, records)
-        _remember(store, span, days, now)
-        fetched += len(span)
-    return CostExplorerSync(fetched, connector.requests, rows)
-
-
-def _remember(
-    store: CostStore, span: Sequence[date], days: dict[date, CostExplorerDay], now: datetime
-) -> None:
-    con = store.duckdb
-    con.execute(
-        f"DELETE FROM {schema.CE_DAYS} "
-        "WHERE source = ? AND usage_date IN (SELECT unnest(?::DATE[]))",
-        [SOURCE, list(span)],
-    )
-    con.executemany(
-        f"INSERT INTO {schema.CE_DAYS} VALUES (?, ?, ?, ?)",
-        # A day Cost Explorer did not return is treated as estimated: ask again next time.
-        [
-            [SOURCE, d, days[d].estimated if d in days else True, now.replace(tzinfo=None)]
-            for d in span
-        ],
-    )

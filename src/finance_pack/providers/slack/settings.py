@@ -9,6 +9,7 @@ from pathlib import Path
 
 from finance_pack.errors import UsageError
 from finance_pack.providers.slack.retry import RetryPolicy
+from finance_pack.secrets import secret_source
 
 SLACK_API_URL = "https://slack.com/api/"
 API_URL_ENV = "FINANCE_SLACK_API_URL"
@@ -64,6 +65,12 @@ def validate_base_url(url: str) -> None:
             f"the Slack API URL {url!r} must be an http(s) URL ending with '/'",
             hint=f"for example {SLACK_API_URL} or http://127.0.0.1:8765/api/ ({API_URL_ENV})",
         )
+
+
+def bot_token_configured(environ: Mapping[str, str] | None = None) -> bool:
+    """The one check that a bot token is set (`SLACK_BOT_TOKEN` or `SLACK_BOT_TOKEN_FILE`),
+    without reading it: `doctor` and `up` skip Slack when it is not."""
+    return secret_source(TOKEN_ENV, environ) is not None
 
 
 def read_bot_token(env: Mapping[str, str]) -> str:

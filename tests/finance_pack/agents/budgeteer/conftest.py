@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
 from finance_pack.domain.billing_month import BillingMonth
+from finance_pack.domain.budget_snapshot import BudgetSnapshot
 from finance_pack.domain.budgets import Budget, Threshold
 from finance_pack.domain.daily import local_daily_totals
 from finance_pack.domain.kpis import compute_kpis

@@ -11,9 +11,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from finance_pack.agents.budgeteer.agent import Budgeteer
-from finance_pack.agents.budgeteer.slo import cadence_slo_reports
-from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
 from finance_pack.domain.billing_month import BillingMonth
+from finance_pack.domain.budget_snapshot import BudgetSnapshot
 from finance_pack.domain.cadence import Schedule, slot_key
 from finance_pack.domain.kpis import MonthBeforeDataError
 from finance_pack.providers.slack import (
@@ -24,6 +23,7 @@ from finance_pack.providers.slack import (
     SlackWebGateway,
 )
 from finance_pack.sandbox.testing import RunningSlackEmulator
+from finance_pack.services.cadence_slo import cadence_slo_reports
 from finance_pack.store.engine import make_engine
 from finance_pack.store.migrate import upgrade
 from finance_pack.store.tables import budgeteer_posts, threshold_alerts

@@ -4,12 +4,12 @@ import json
 from pathlib import Path
 
 from finance_pack.agents.budgeteer.chart import render_chart
-from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
 from finance_pack.agents.budgeteer.summary import (
     MAX_BUDGETS_PER_MESSAGE,
     threshold_alert,
     weekly_summary,
 )
+from finance_pack.domain.budget_snapshot import BudgetSnapshot
 
 ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts" / "budgeteer"
 

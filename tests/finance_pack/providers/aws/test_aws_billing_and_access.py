@@ -6,10 +6,10 @@ from decimal import Decimal
 from importlib.resources import files
 from typing import Any
 
-from finance_pack.doctor import Status
 from finance_pack.providers.aws.access import WRITE_ACTIONS, check_aws_access, principal_arn
 from finance_pack.providers.aws.calls import client
 from finance_pack.providers.aws.cloudwatch import BillingPoller, BillingSeries
+from finance_pack.services.doctor import Status
 
 T0 = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=12)
 

@@ -16,11 +16,8 @@ from finance_pack.costs.store import CostStore
 from finance_pack.domain.budgets import Scope
 from finance_pack.errors import UnavailableError
 from finance_pack.providers.aws.calls import call_aws, client
-from finance_pack.providers.aws.cost_explorer import (
-    CostExplorerConnector,
-    day_ranges,
-    sync_cost_explorer,
-)
+from finance_pack.providers.aws.cost_explorer import CostExplorerConnector, day_ranges
+from finance_pack.services.cost_sync import sync_cost_explorer
 
 NOW = datetime(2026, 5, 10, 12, tzinfo=UTC)
 

@@ -4,31 +4,16 @@ configured providers (Slack, AWS) answer with the credentials given. Never print
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import StrEnum
 
-from brctl.errors import CommandError
 from finance_pack.context import PackContext
+from finance_pack.domain.health import Finding, Status
+from finance_pack.errors import FinanceError
 from finance_pack.secrets import secret_source
 from finance_pack.store.engine import check_reachable, make_engine, redact
 from finance_pack.store.migrate import current_revision, head_revision
 
-
-class Status(StrEnum):
-    OK = "ok"
-    WARN = "warn"
-    FAIL = "fail"
-    SKIP = "skip"
-
-
-@dataclass(frozen=True)
-class Finding:
-    check: str
-    status: Status
-    detail: str
-
+__all__ = ["CHECKS", "Finding", "Status", "run_checks"]
 
 Check = Callable[[PackContext], list[Finding]]
 
@@ -80,9 +65,13 @@ def check_secrets(context: PackContext) -> list[Finding]:
 def check_slack(context: PackContext) -> list[Finding]:
     """`auth.test` with the configured token: who the bot is, in which workspace."""
     from finance_pack.providers.slack import RetryPolicy, SlackSettings, SlackWebGateway
-    from finance_pack.providers.slack.settings import TOKEN_ENV, TOKEN_FILE_ENV
+    from finance_pack.providers.slack.settings import (
+        TOKEN_ENV,
+        TOKEN_FILE_ENV,
+        bot_token_configured,
+    )
 
-    if not (os.environ.get(TOKEN_ENV) or os.environ.get(TOKEN_FILE_ENV)):
+    if not bot_token_configured():
         return [
             Finding("slack", Status.SKIP, f"skipped (neither {TOKEN_ENV} nor {TOKEN_FILE_ENV} set)")
         ]
@@ -96,7 +85,7 @@ def check_slack(context: PackContext) -> list[Finding]:
             timeout_seconds=10,
         )
         identity = SlackWebGateway(settings).auth_check()
-    except CommandError as exc:
+    except FinanceError as exc:
         detail = f"{exc.message} (hint: {exc.hint})" if exc.hint else exc.message
         return [Finding("slack", Status.FAIL, detail)]
     bot = f"bot user {identity.user_id}" + (f" ({identity.bot_id})" if identity.bot_id else "")
@@ -112,7 +101,6 @@ def check_aws(context: PackContext) -> list[Finding]:
     import boto3
     from botocore.exceptions import BotoCoreError
 
-    # Imported here: the access check builds its findings with this module's types.
     from finance_pack.providers.aws.access import check_aws_access
 
     try:
@@ -140,6 +128,6 @@ def run_checks(
     for name, check in checks or CHECKS:
         try:
             findings.extend(check(context))
-        except CommandError as exc:
+        except FinanceError as exc:
             findings.append(Finding(name, Status.FAIL, exc.message))
     return findings

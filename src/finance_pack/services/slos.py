@@ -7,10 +7,16 @@ from decimal import Decimal
 
 from sqlalchemy import Engine
 
-from finance_pack.agents.budgeteer.factory import schedule_for
-from finance_pack.agents.budgeteer.slo import cadence_slo_reports
 from finance_pack.context import PackContext
+from finance_pack.domain.cadence import Schedule
 from finance_pack.domain.slo import SloReport
+from finance_pack.services.cadence_slo import cadence_slo_reports
+
+
+def schedule_for(context: PackContext) -> Schedule:
+    """The Budgeteer's weekly schedule as finance.yaml sets it."""
+    settings = context.config.budgeteer
+    return Schedule(settings.schedule, settings.timezone, settings.grace)
 
 
 def _objective(context: PackContext, slo: str) -> Decimal:

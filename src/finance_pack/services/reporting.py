@@ -8,17 +8,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from finance_pack.agents.budgeteer.snapshot import BudgetSnapshot
+from sqlalchemy import Engine
+
 from finance_pack.config import FinanceConfig
 from finance_pack.costs.queries import CostQueries, Dimension, Metric
 from finance_pack.costs.store import CostStore
 from finance_pack.domain.billing_month import BillingMonth
+from finance_pack.domain.budget_snapshot import BudgetSnapshot
 from finance_pack.domain.budgets import Budget
 from finance_pack.domain.daily import local_daily_totals
 from finance_pack.domain.forecasting import HISTORY_DAYS_WANTED
 from finance_pack.domain.kpis import FxRates, KpiReport, compute_kpis
 from finance_pack.domain.movers import Mover, biggest_movers
 from finance_pack.domain.spend import SpendSeries
+from finance_pack.errors import NotFoundError, UsageError
+from finance_pack.services.budget_admin import budgets_in_force
 
 
 @contextmanager
@@ -63,6 +67,47 @@ def default_month(queries: CostQueries, settings: ReportSettings, now: datetime)
     as_of = queries.as_of()
     reference = min(as_of - timedelta(microseconds=1), now) if as_of else now
     return BillingMonth.containing(reference, settings.timezone)
+
+
+def chosen_budgets(
+    engine: Engine, config: FinanceConfig, names: Sequence[str] | None
+) -> list[Budget]:
+    """The budgets in force named in `names` (all when none); an unknown name is NotFoundError."""
+    entries = budgets_in_force(engine, config)
+    chosen = [e.budget for e in entries if not names or e.budget.name in names]
+    missing = sorted(set(names or []) - {b.name for b in chosen})
+    if missing:
+        raise NotFoundError(
+            f"no budget named {', '.join(missing)}",
+            hint="list them with: brctl finance budget list",
+        )
+    return chosen
+
+
+def parse_month(month: str | None, timezone: str) -> BillingMonth | None:
+    """A YYYY-MM month in the billing time zone; None means the month of the newest data."""
+    try:
+        return BillingMonth.parse(month, timezone) if month else None
+    except ValueError as exc:
+        raise UsageError(f"month {month!r}: {exc}") from exc
+
+
+def budget_kpis(
+    engine: Engine,
+    config: FinanceConfig,
+    cost_store_url: str,
+    *,
+    now: datetime,
+    names: Sequence[str] | None = None,
+    month: str | None = None,
+    forecaster: str | None = None,
+) -> list[KpiReport]:
+    """The KPI use case (`brctl finance kpi`, `GET /v1/kpis`): one answer for both shells."""
+    chosen = chosen_budgets(engine, config, names)
+    billing_month = parse_month(month, config.timezone)
+    settings = ReportSettings.from_config(config, forecaster)
+    with cost_queries(cost_store_url, config.timezone) as queries:
+        return kpi_reports(queries, chosen, settings, now=now, month=billing_month)
 
 
 def kpi_reports(

@@ -1,0 +1,1 @@
+"""Use cases: what the CLI, the API and the agents each call, so every use case exists once."""
