@@ -5,7 +5,8 @@ Derived from each route as served, so routers added later get it without doing a
 - a route that declares a permission (`require`, `authenticated`) can answer 401 (no valid
   token), 403 (permission missing) and 503 (role bindings unreadable), and carries the bearer
   security scheme;
-- a route with path parameters can answer 404; one with parameters or a body, 422;
+- a route with parameters can answer 404 (something it names does not exist: a path's token
+  id, a query's budget) and 422; one with a body, 422 too;
 - a route that takes a body can answer 400 (not JSON), 409 (a conflicting change) and 413
   (over `MAX_BODY_BYTES`).
 
@@ -44,10 +45,8 @@ def _statuses(route: RouteInfo, operation: dict[str, Any], method: str) -> set[i
     statuses = {code for code in statuses if code >= 400}
     if route.permissions:
         statuses |= {401, 403, 503}
-    if route.param_names:
+    if route.param_names or operation.get("parameters"):
         statuses |= {404, 422}
-    if operation.get("parameters"):
-        statuses.add(422)
     if method in BODY_METHODS and "requestBody" in operation:
         statuses |= {400, 409, 413, 422}
     return statuses

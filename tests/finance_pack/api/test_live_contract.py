@@ -114,10 +114,17 @@ def test_schemathesis_finds_no_contract_violation_with_a_steward_token(
             # A schema cannot say "not a future month": valid-looking data may be refused.
             "--exclude-checks",
             "positive_data_acceptance",
+            # Response times are measured in benchmarks, not judged here: this bound only
+            # catches a hang (schemathesis would flag 10 s on a loaded shared machine).
+            "--max-response-time",
+            "120",
             "--max-examples",
             "25",
             "--seed",
             "1",
+            # A loaded CI machine: the first KPI query opens the cost store (Ibis, DuckDB).
+            "--request-timeout",
+            "120",
             "--report-dir",
             str(tmp_path),
         ],

@@ -116,12 +116,12 @@ def test_openapi_declares_each_error_status_with_the_problem_schema(api: Api) ->
         ("GET", "/healthz"): [],
         ("GET", "/readyz"): [503],
         ("GET", "/v1/whoami"): [401, 403, 503],
-        ("GET", "/v1/audit"): [401, 403, 422, 503],
+        ("GET", "/v1/audit"): [401, 403, 404, 422, 503],
         ("DELETE", "/v1/tokens/{token_id}"): [401, 403, 404, 422, 503],
         ("GET", "/v1/budgets"): [401, 403, 503],
         ("PUT", "/v1/budgets/{name}"): [400, 401, 403, 404, 409, 413, 422, 503],
         ("DELETE", "/v1/budgets/{name}"): [401, 403, 404, 422, 503],
-        ("GET", "/v1/kpis"): [401, 403, 422, 503],
+        ("GET", "/v1/kpis"): [401, 403, 404, 422, 503],
         ("GET", "/v1/slo"): [401, 403, 503],
     }
     for path, _method, operation in _operations(schema):
