@@ -46,14 +46,17 @@ class DemoSession:
 
     def run(self, *args: str, show: bool = True, quiet_output: bool = False) -> str:
         """Run `brctl ARGS` in-process as an operator would; fail the demo on a non-zero exit."""
-        self.console.print(f"[bold cyan]$ brctl {shlex.join(args)}[/]")
+        # soft_wrap=False: a long line wraps between words, never through a number.
+        self.console.print(f"[bold cyan]$ brctl {shlex.join(args)}[/]", soft_wrap=False)
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = brctl_main(list(args))
         if code != 0:
             raise DemoStepFailed(f"brctl {shlex.join(args)} exited {code}:\n{err.getvalue()}")
         if show and not quiet_output:
-            self.console.print(out.getvalue().rstrip(), highlight=False, markup=False)
+            self.console.print(
+                out.getvalue().rstrip(), highlight=False, markup=False, soft_wrap=False
+            )
         return out.getvalue()
 
 
@@ -78,7 +81,7 @@ def start_slack(session: DemoSession) -> None:
     os.environ["FINANCE_SLACK_API_URL"] = session.slack.api_url
     os.environ["SLACK_BOT_TOKEN"] = session.slack.token
     session.urls["Slack emulator (what was posted)"] = session.slack.url
-    session.console.print(f"Slack Web API emulator on {session.slack.api_url}")
+    session.console.print(f"Slack Web API emulator on {session.slack.api_url}", soft_wrap=False)
     session.run("finance", "doctor")
 
 
@@ -94,7 +97,7 @@ def ingest_spend(session: DemoSession) -> None:
     yesterday = SYSTEM_CLOCK.now().date() - timedelta(days=1)
     export = session.target / "seed" / "focus-export.csv"
     rows = write_focus_csv(export, yesterday - timedelta(days=520), yesterday)
-    session.console.print(f"wrote {rows:,} FOCUS rows to {export}")
+    session.console.print(f"wrote {rows:,} FOCUS rows to {export}", soft_wrap=False)
     session.run("finance", "ingest", "focus", str(export))
 
 
@@ -142,7 +145,9 @@ def post_summary(session: DemoSession) -> None:
         files = [str(f.get("name")) for f in message.get("files") or []]
         text = str(message.get("text") or "").splitlines()[0][:100] if message.get("text") else ""
         what = f"chart {', '.join(files)} (in the summary's thread)" if files else text
-        session.console.print(f"  #{message['channel_name']}: {what}", markup=False)
+        session.console.print(
+            f"  #{message['channel_name']}: {what}", markup=False, soft_wrap=False
+        )
 
 
 def show_slo_and_audit(session: DemoSession) -> None:
@@ -207,7 +212,7 @@ def run_demo(
             step(session)
         _section(session, "Everything above ran on this machine's loopback, with no credentials")
         for name, url in session.urls.items():
-            console.print(f"  {name}: {url}")
+            console.print(f"  {name}: {url}", soft_wrap=False)
         if keep_serving is not None:
             keep_serving()
         return session

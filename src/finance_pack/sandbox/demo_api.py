@@ -72,4 +72,4 @@ def show_api(
         ]
     console.print(table)
     for line in metrics:
-        console.print(f"  /metrics: {line}", markup=False)
+        console.print(f"  /metrics: {line}", markup=False, soft_wrap=False)
