@@ -11,12 +11,28 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from brctl.errors import ValidationError as BrctlValidationError
 from brctl.yamlfile import line_of, read_yaml, validate_data
-from finance_pack.domain.budgets import Budget, Scope, Threshold
+from finance_pack.domain.budgets import (
+    MAX_BUDGET_NAME_LENGTH,
+    Budget,
+    Scope,
+    Threshold,
+    budget_amount_problem,
+    budget_name_problem,
+    normalize_budget_name,
+)
 from finance_pack.domain.currencies import normalize_currency
 from finance_pack.domain.money import Money
 from finance_pack.errors import ValidationError
@@ -85,9 +101,32 @@ class ScopeConfig(_Section):
         )
 
 
+def _normal_budget_name(value: Any) -> Any:
+    return normalize_budget_name(value) if isinstance(value, str) else value
+
+
+def _budget_name_fits(value: str) -> str:
+    problem = budget_name_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+BudgetName = Annotated[
+    str,
+    BeforeValidator(_normal_budget_name),
+    AfterValidator(_budget_name_fits),
+    Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+        description="Letters, digits, '-' and '_'; NFKC-normalised, so look-alikes collide",
+        json_schema_extra={"maxLength": MAX_BUDGET_NAME_LENGTH},
+    ),
+]
+
+
 class BudgetConfig(_Section):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
-    amount: Annotated[ExactDecimal, Field(gt=0)]
+    name: BudgetName
+    amount: Annotated[ExactDecimal, Field(gt=0, allow_inf_nan=False)]
     currency: CurrencyCode
     scope: ScopeConfig = ScopeConfig()
     thresholds: list[str | int] = []
@@ -99,6 +138,13 @@ class BudgetConfig(_Section):
         if len(set(parsed)) != len(parsed):
             raise ValueError("duplicated threshold")
         return values
+
+    @model_validator(mode="after")
+    def _amount_fits(self) -> BudgetConfig:
+        problem = budget_amount_problem(Money(self.amount, self.currency))
+        if problem:
+            raise ValueError(problem)
+        return self
 
     def to_domain(self) -> Budget:
         return Budget(
@@ -159,6 +205,14 @@ class WatcherConfig(_Section):
 class ApiConfig(_Section):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8787
+    max_body_bytes: Annotated[
+        int,
+        Field(
+            ge=1024,
+            le=64 * 1024 * 1024,
+            description="Larger request bodies are refused with 413 before they are read",
+        ),
+    ] = 256 * 1024
 
 
 class FinanceConfig(_Section):

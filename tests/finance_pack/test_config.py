@@ -95,3 +95,38 @@ def test_inline_secret_is_refused_without_echoing_it(tmp_path: Path, snippet: st
 def test_empty_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="empty document"):
         load_config(_write(tmp_path, ""))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "message"),
+    [
+        (
+            "- name: total",
+            "- name: " + "n" * 65,
+            "budgets.0.name",
+            "65 characters long: at most 64",
+        ),
+        ('amount: "10000.00"', 'amount: "100.555"', "budgets.0", "more precise than USD"),
+        ('amount: "10000.00"', 'amount: "1e27"', "budgets.0", "beyond the largest budget"),
+        ('amount: "10000.00"', "amount: .nan", "budgets.0.amount", "finite"),
+        ('amount: "10000.00"', 'amount: "sNaN"', "budgets.0.amount", "finite"),
+        ('["50", "80", "100", "100:forecast"]', '["NaN"]', "budgets.0.thresholds", "finite"),
+        ('["50", "80", "100", "100:forecast"]', '["sNaN"]', "budgets.0.thresholds", "finite"),
+    ],
+)
+def test_budget_names_amounts_and_thresholds_are_checked_as_on_write(  # type: ignore[no-untyped-def]
+    tmp_path: Path, old, new, field, message
+) -> None:
+    text = TEMPLATE.replace(old, new, 1)
+    assert text != TEMPLATE
+    with pytest.raises(ValidationError) as info:
+        load_config(_write(tmp_path, text))
+    assert f"{field}" in str(info.value) and message in str(info.value)
+
+
+def test_a_fullwidth_budget_name_collides_with_its_ascii_twin(tmp_path: Path) -> None:
+    twin = '  - name: ｔｏｔａｌ\n    amount: "5.00"\n    currency: USD\n'
+    text = TEMPLATE.replace("budgets:\n", "budgets:\n" + twin, 1)
+    assert text != TEMPLATE
+    with pytest.raises(ValidationError, match="budget names must be unique"):
+        load_config(_write(tmp_path, text))

@@ -3,10 +3,9 @@ non-public route declares its permission with `finance_pack.api.auth.require` (a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
@@ -14,9 +13,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from finance_pack import __version__
-from finance_pack.api import access, budgets, slo
+from finance_pack.api import access, budgets, costs, forecasts, slo
 from finance_pack.api.auth import install_auth
-from finance_pack.api.errors import install_error_handlers, problem_response
+from finance_pack.api.dashboard.routes import PUBLIC_PAGES, install_dashboard
+from finance_pack.api.errors import install_error_handlers
 from finance_pack.api.metrics import ApiMetrics
 from finance_pack.api.openapi import install_openapi
 from finance_pack.api.slo_metrics import SloCollector
@@ -28,9 +28,17 @@ from finance_pack.store.tables import store_info
 
 DOCS_ASSETS = "/docs-assets"
 PUBLIC_PATHS = frozenset(
-    {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+    {
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/redoc",
+        *PUBLIC_PAGES,
+    }
 )
-MAX_BODY_BYTES = 1 << 20  # no request of ours needs more; a bigger one is a 413
 
 
 @dataclass
@@ -58,21 +66,6 @@ class Readiness(BaseModel):
     agents: dict[str, str] | None = None
 
 
-def _limit_body_size(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def _limit(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return problem_response(
-                413,
-                f"request body of {length} bytes is over the limit",
-                hint=f"send at most {MAX_BODY_BYTES} bytes",
-            )
-        return await call_next(request)
-
-
 def create_app(context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK) -> FastAPI:
     # Swagger UI and ReDoc from packaged files: the docs work with no network at all.
     app = FastAPIOffline(
@@ -81,10 +74,11 @@ def create_app(context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK
         description="Budgets, burn-rate forecasts, invoices and cost-anomaly alerts.\n\n"
         "Errors are RFC 9457 problem details (`application/problem+json`).",
         static_url=DOCS_ASSETS,
+        # Refused with 413 while streaming, before a body is buffered or parsed.
+        max_body_size=context.config.api.max_body_bytes,
     )
     metrics = ApiMetrics()
     app.state.finance = AppState(context=context, engine=engine, metrics=metrics, clock=clock)
-    _limit_body_size(app)
     metrics.install(app)  # outermost: it sees every answer, a 413 and a 500 included
     install_auth(app, context, engine, clock)
     install_error_handlers(app)
@@ -93,6 +87,9 @@ def create_app(context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK
     app.include_router(access.router)
     app.include_router(budgets.router)
     app.include_router(slo.router)
+    app.include_router(costs.router)
+    app.include_router(forecasts.router)
+    install_dashboard(app)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
     def healthz() -> Health:

@@ -45,6 +45,8 @@ from finance_pack.errors import FinanceError
 
 AUTHENTICATED = "(authenticated)"  # declared by routes open to any valid token
 WEBHOOK_PREFIX = "/v1/webhooks/"
+SESSION_COOKIE = "finance_session"  # set by the dashboard's sign-in (services/signin.py)
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: brctl finance token create")
 
@@ -104,12 +106,13 @@ class PermissionRequirement:
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Actor:
-        if credentials is None:
+        presented = credentials.credentials if credentials is not None else _session(request)
+        if presented is None:
             raise _unauthorized("missing bearer token")
         state: AccessState = request.app.state.access
         try:
             with state.engine.connect() as connection:
-                record = verify_token(connection, credentials.credentials, state.clock.now())
+                record = verify_token(connection, presented, state.clock.now())
         except InvalidTokenError as exc:
             raise _unauthorized(str(exc)) from None
         try:
@@ -121,6 +124,14 @@ class PermissionRequirement:
             raise HTTPException(403, detail=f"missing permission {self.permission}: {grant.reason}")
         request.state.actor = actor
         return actor
+
+
+def _session(request: Request) -> str | None:
+    """The dashboard's session cookie, honoured for reads only: a cookie rides along with
+    requests other sites trigger, so it must never authorise a change (CSRF)."""
+    if request.method not in SAFE_METHODS:
+        return None
+    return request.cookies.get(SESSION_COOKIE)
 
 
 def require(permission: str) -> Any:

@@ -10,13 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from finance_pack.access.actors import Actor
 from finance_pack.api.auth import require
 from finance_pack.services.budget_admin import (
+    BudgetChange,
+    ScopeChange,
     budgets_in_force,
-    build_budget,
     remove_budget,
     set_budget,
 )
 from finance_pack.services.reporting import budget_kpis
-from finance_pack.store.budgets import budget_to_json
+from finance_pack.store.budgets import entry_json
 
 router = APIRouter(prefix="/v1", tags=["budgets"])
 
@@ -31,13 +32,34 @@ class ScopeIn(BaseModel):
 
 
 class BudgetIn(BaseModel):
-    """A budget as the API takes it; money as a decimal string, never a float."""
+    """A budget as the API takes it; money as a decimal string, never a float.
+
+    A field left out keeps the budget's current value (amount and currency are needed to
+    create one); `scope` and `thresholds`, when given, replace the current ones.
+    """
 
     model_config = ConfigDict(extra="forbid")
-    amount: Annotated[str, Field(pattern=r"^-?\d+(\.\d+)?$", examples=["5000.00"])]
-    currency: Annotated[str, Field(min_length=3, max_length=3, examples=["USD"])]
-    scope: ScopeIn = ScopeIn()
-    thresholds: list[str] = Field(default=[], examples=[["80", "100:forecast"]])
+    amount: Annotated[
+        str | None, Field(pattern=r"^-?\d+(\.\d+)?$", max_length=64, examples=["5000.00"])
+    ] = None
+    currency: Annotated[str | None, Field(min_length=3, max_length=3, examples=["USD"])] = None
+    scope: ScopeIn | None = None
+    thresholds: list[Annotated[str, Field(max_length=32)]] | None = Field(
+        default=None, examples=[["80", "100:forecast"]]
+    )
+
+    def to_change(self, name: str) -> BudgetChange:
+        scope = None
+        if self.scope is not None:
+            tags = [f"{k}={v}" for k, values in self.scope.tags.items() for v in values]
+            scope = ScopeChange(
+                self.scope.providers,
+                self.scope.accounts,
+                self.scope.services,
+                self.scope.regions,
+                tags,
+            )
+        return BudgetChange(name, self.amount, self.currency, scope, self.thresholds)
 
 
 def _app_state(request: Request) -> Any:
@@ -50,30 +72,24 @@ def list_budgets(
 ) -> list[dict[str, Any]]:
     state = _app_state(request)
     entries = budgets_in_force(state.engine, state.context.config)
-    return [{**budget_to_json(e.budget), "source": e.source.value} for e in entries]
+    # A stored budget that is not valid is listed with its `error`; it never hides the rest.
+    return [{**entry_json(e), "source": e.source.value} for e in entries]
 
 
-@router.put("/budgets/{name}", summary="Create or replace a budget (audited)")
+@router.put("/budgets/{name}", summary="Create a budget or change the fields given (audited)")
 def put_budget(
     request: Request, name: str, body: BudgetIn, actor: Annotated[Actor, require("budgets:write")]
 ) -> dict[str, Any]:
     state = _app_state(request)
-    tags = [f"{k}={v}" for k, values in body.scope.tags.items() for v in values]
-    budget = build_budget(
-        name,
-        body.amount,
-        body.currency,
-        providers=body.scope.providers,
-        accounts=body.scope.accounts,
-        services=body.scope.services,
-        regions=body.scope.regions,
-        tags=tags,
-        thresholds=body.thresholds,
+    result = set_budget(
+        state.engine, state.context.config, body.to_change(name), actor, state.clock.now()
     )
-    _before, after = set_budget(
-        state.engine, state.context.config, budget, actor, state.clock.now()
-    )
-    return after
+    return {
+        **result.after,
+        "created": result.created,
+        "changed": list(result.changed),
+        "warnings": list(result.warnings),
+    }
 
 
 @router.delete("/budgets/{name}", summary="Delete a managed budget (audited)")
@@ -96,6 +112,7 @@ def kpis(
     forecaster: Annotated[str | None, Query(pattern="^(linear|seasonal)$")] = None,
 ) -> list[dict[str, object]]:
     state = _app_state(request)
+    # A budget that cannot be read or computed is a row with its `error`; the rest are there.
     reports = budget_kpis(
         state.engine,
         state.context.config,

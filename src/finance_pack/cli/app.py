@@ -9,6 +9,8 @@ from finance_pack.cli import (
     audit,
     budget,
     budgeteer,
+    costs,
+    dashboard,
     db,
     demo,
     doctor,
@@ -34,6 +36,8 @@ def build_app() -> typer.Typer:
     app.command("kpi")(kpi.kpi)
     app.command("slo")(slo.slo)
     app.command("audit")(audit.audit)
+    app.command("costs")(costs.costs)
+    app.command("dashboard-link")(dashboard.dashboard_link)
     app.add_typer(budget.app, name="budget")
     app.add_typer(forecast.app, name="forecast")
     app.add_typer(ingest.app, name="ingest")

@@ -42,17 +42,14 @@ def parse_since(text: str, now: datetime) -> datetime:
     return as_utc(parsed)
 
 
-SUMMARY_WIDTH = 60
-
-
-def _summary(value: object) -> str:
-    """A short, one-line form for the table; JSON and CSV keep the full record."""
+def audit_cell(value: object) -> str:
+    """The before or after image for the table, in full (a cut image hides the change);
+    compact JSON, so the table folds it rather than dropping any of it."""
     if isinstance(value, dict) and set(value) == {"roles"}:
         return ", ".join(map(str, value["roles"])) or "no role"
     if value is None:
         return ""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"))
-    return text if len(text) <= SUMMARY_WIDTH else text[: SUMMARY_WIDTH - 1] + "…"
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def audit(
@@ -84,8 +81,8 @@ def audit(
             {
                 **row,
                 "at": row["at"][:19],
-                "before": _summary(row["before"]),
-                "after": _summary(row["after"]),
+                "before": audit_cell(row["before"]),
+                "after": audit_cell(row["after"]),
             }
             for row in rows
         ]

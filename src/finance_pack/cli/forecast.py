@@ -31,7 +31,8 @@ def backtest_cmd(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Replay past months day by day (each forecast sees only earlier days) and score both
-    forecasters: MAPE of the month-end forecast by day, its mean over days 5-25, and how often
+    forecasters: MAPE of the month-end forecast by day, its mean over days 5-25, its bias (mean
+    signed error over days 5-25, negative = forecast too low), and how often
     the actual month-end fell inside the 80 % interval.
 
     Example: brctl finance forecast backtest --months 6 --format json
@@ -65,6 +66,7 @@ def backtest_cmd(
             "months": result.months,
             "budgets": result.series,
             "mape_5_25": _pct(result.mape_5_25, sign),
+            "bias_5_25": None if result.bias_5_25 is None else f"{result.bias_5_25:+.1f}{sign}",
             "interval_coverage": None
             if result.interval_coverage is None
             else _pct(result.interval_coverage * 100, sign, digits=0),

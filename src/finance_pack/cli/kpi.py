@@ -15,6 +15,7 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
+from finance_pack.domain.kpis import KpiReport
 
 # Scripts get every field (JSON, CSV); people get the figures they read, one budget a line.
 CSV_COLUMNS = [
@@ -34,10 +35,26 @@ CSV_COLUMNS = [
     "consumption_forecast_pct",
     "consumption_actual_pct",
     "status",
+    "error",
+]
+
+
+TABLE_COLUMNS = [
+    "budget",
+    "month",
+    "MTD",
+    "burn/day",
+    "forecast (80% range)",
+    "budget amount",
+    "forecast %",
+    "actual %",
+    "status",
 ]
 
 
 def _table_row(row: dict[str, object]) -> dict[str, object]:
+    if row["status"] == "error":
+        return {"budget": row["budget"], "status": f"error: {row['error']}"}
     low, high = row["forecast_low"], row["forecast_high"]
     forecast = row["forecast_month_end"]
     band = f" ({low}–{high})" if low is not None and high is not None else ""
@@ -75,7 +92,8 @@ def kpi(
 
     context = open_context(target)
     config = context.config
-    reports = budget_kpis(
+    # One budget that cannot be computed is a row with its error; the rest are reported.
+    results = budget_kpis(
         open_state(context),
         config,
         context.cost_store_url,
@@ -85,14 +103,19 @@ def kpi(
         forecaster=forecaster,
     )
     settings = ReportSettings.from_config(config, forecaster)
-    rows = [r.to_json_dict() for r in reports]
-    for row, report in zip(rows, reports, strict=True):
-        if report.no_spend_in_scope and fmt is not OutputFormat.JSON:
+    rows = [r.to_json_dict() for r in results]
+    for row, result in zip(rows, results, strict=True):
+        if (
+            isinstance(result, KpiReport)
+            and result.no_spend_in_scope
+            and fmt is not OutputFormat.JSON
+        ):
             row["status"] = f"{row['status']} (no spend in scope)"
     if fmt is OutputFormat.TABLE:
-        as_of = rows[0]["as_of"] if rows else "n/a"
-        currency = rows[0]["currency"] if rows else ""
+        computed = [row for row in rows if row["status"] != "error"]
+        as_of = computed[0]["as_of"] if computed else "n/a"
+        currency = computed[0]["currency"] if computed else ""
         title = f"KPIs in {currency}, data as of {as_of}, forecaster {settings.forecaster}"
-        render([_table_row(row) for row in rows], fmt, title=title)
+        render([_table_row(row) for row in rows], fmt, title=title, columns=TABLE_COLUMNS)
         return
     render(rows, fmt, title="KPIs", columns=None if fmt is OutputFormat.JSON else CSV_COLUMNS)

@@ -210,6 +210,13 @@ class CostQueries:
     def as_of(self, scope: Scope | None = None) -> datetime | None:
         return _as_of(self.freshness_by_provider(), scope or Scope())
 
+    def daily_rows(self, start: datetime, end: datetime, tag_keys: Sequence[str] = ()) -> Any:
+        """Daily rows of the local days covering [start, end): the rollup, or line items shaped
+        like it when the rollup did not keep one of `tag_keys`."""
+        first, stop = self._days.floor(start), self._days.ceil(end)
+        table = self._daily_for(Scope(tags=dict.fromkeys(tag_keys, frozenset())), first, stop)
+        return table.filter(table.usage_date >= first, table.usage_date < stop)
+
     def spend_by_dimension(
         self,
         scope: Scope,

@@ -22,14 +22,17 @@ MAPE_WINDOW = (5, 25)
 
 @dataclass(frozen=True, slots=True)
 class BacktestResult:
-    """How one forecaster did: MAPE (%) by elapsed day, its mean over days 5-25, and the
-    share of forecasts whose 80 % interval held the actual month-end (None without one)."""
+    """How one forecaster did: MAPE (%) by elapsed day, its mean over days 5-25, its bias (mean
+    signed error (forecast - actual) / actual in %, over days 5-25: negative means it forecast
+    too low), and the share of forecasts whose 80 % interval held the actual month-end (None
+    without one)."""
 
     forecaster: str
     months: int
     series: int
     mape_by_day: dict[int, float] = field(default_factory=dict)
     mape_5_25: float | None = None
+    bias_5_25: float | None = None
     interval_coverage: float | None = None
 
     def to_json_dict(self) -> dict[str, object]:
@@ -39,6 +42,7 @@ class BacktestResult:
             "series": self.series,
             "mape_by_day": {str(day): value for day, value in sorted(self.mape_by_day.items())},
             "mape_5_25": self.mape_5_25,
+            "bias_5_25": self.bias_5_25,
             "interval_coverage": self.interval_coverage,
         }
 
@@ -46,6 +50,7 @@ class BacktestResult:
 @dataclass
 class _Tally:
     errors_by_day: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
+    signed_in_window: list[float] = field(default_factory=list)
     covered: int = 0
     with_interval: int = 0
 
@@ -101,7 +106,10 @@ def _replay_month(
             if forecast is None:
                 continue
             tally = tallies[name]
-            tally.errors_by_day[elapsed].append(float(abs(forecast.point - actual) / abs(actual)))
+            signed = float((forecast.point - actual) / abs(actual))
+            tally.errors_by_day[elapsed].append(abs(signed))
+            if MAPE_WINDOW[0] <= elapsed <= MAPE_WINDOW[1]:
+                tally.signed_in_window.append(signed)
             if forecast.low is not None and forecast.high is not None:
                 tally.with_interval += 1
                 tally.covered += forecast.low <= actual <= forecast.high
@@ -114,12 +122,14 @@ def _summarise(name: str, tally: _Tally, months: int, series: int) -> BacktestRe
     }
     first, last = MAPE_WINDOW
     window = [value for day, value in mape_by_day.items() if first <= day <= last]
+    signed = tally.signed_in_window
     return BacktestResult(
         forecaster=name,
         months=months,
         series=series,
         mape_by_day=mape_by_day,
         mape_5_25=round(sum(window) / len(window), 2) if window else None,
+        bias_5_25=round(100 * sum(signed) / len(signed), 2) if signed else None,
         interval_coverage=(
             round(tally.covered / tally.with_interval, 4) if tally.with_interval else None
         ),

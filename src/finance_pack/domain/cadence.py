@@ -1,7 +1,9 @@
-"""The Budgeteer's weekly cadence: which slots are due, which summary is late or missed.
+"""The Budgeteer's cadence: which slots are due, which summary is late or missed.
 
-A slot is one scheduled firing of the cron expression in the schedule's time zone. A summary
-posted within the grace window after its slot is on time; later is late; never is missed.
+A slot is one scheduled firing of the cron expression in the schedule's time zone (weekly by
+default; any cron works: monthly, twice a week). A summary posted within the grace window after
+its slot is on time; later is late; never is missed. Each slot is keyed by its own fire time,
+so two slots in one week are two deliveries.
 """
 
 from __future__ import annotations
@@ -47,6 +49,12 @@ class Schedule:
                 return slots
             slots.append(slot)
 
+    def next_slot(self, after: datetime) -> datetime:
+        """The first slot strictly after `after` (UTC), however far away (a monthly cron)."""
+        zone = ZoneInfo(self.timezone)
+        upcoming: datetime = croniter(self.cron, after.astimezone(zone)).get_next(datetime)
+        return upcoming.astimezone(UTC)
+
     def latest_slot(self, now: datetime) -> datetime:
         zone = ZoneInfo(self.timezone)
         previous: datetime = croniter(
@@ -56,9 +64,19 @@ class Schedule:
 
 
 def slot_key(slot: datetime, timezone: str) -> str:
-    """`2026-W48`: the ISO week of the slot in the schedule's time zone."""
-    iso = slot.astimezone(ZoneInfo(timezone)).isocalendar()
-    return f"{iso.year}-W{iso.week:02d}"
+    """`2026-11-30T09:00:00+01:00`: the slot's scheduled fire time in the schedule's zone."""
+    return slot.astimezone(ZoneInfo(timezone)).isoformat(timespec="seconds")
+
+
+def slot_label(slot: datetime, timezone: str) -> str:
+    """What a reader sees: `2026-W49 · Mon 30 Nov 09:00` (ISO week, local fire time)."""
+    local = slot.astimezone(ZoneInfo(timezone))
+    iso = local.isocalendar()
+    return f"{iso.year}-W{iso.week:02d} · {local:%a %d %b %H:%M}"
+
+
+#: Keys written before fire-time keys (`2026-W48`): one per ISO week.
+WEEK_KEY_PATTERN = "____-W__"
 
 
 def classify(
@@ -79,15 +97,16 @@ class SlotStatus:
 
 def slot_statuses(
     schedule: Schedule,
-    posted: Mapping[str, datetime],
+    posted: Mapping[datetime, datetime],
     since: datetime,
     now: datetime,
 ) -> list[SlotStatus]:
-    """Every slot from `since` to `now` with its outcome; `posted` maps slot key -> post time."""
+    """Every slot from `since` to `now` with its outcome; `posted` maps slot instant (UTC) ->
+    post time, so records keyed the old way (by ISO week) still count for their slot."""
     statuses = []
     for slot in schedule.slots_between(since, now):
         key = slot_key(slot, schedule.timezone)
-        posted_at = posted.get(key)
+        posted_at = posted.get(slot)
         statuses.append(
             SlotStatus(slot, key, classify(slot, posted_at, now, schedule.grace), posted_at)
         )

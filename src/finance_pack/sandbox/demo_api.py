@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import json
-from contextlib import ExitStack
-from pathlib import Path
 
 import httpx
 from rich.console import Console
 from rich.table import Table
-
-from finance_pack.api.app import create_app
-from finance_pack.context import load_context
-from finance_pack.sandbox.servers import BackgroundServer
-from finance_pack.store.engine import make_engine
 
 NEW_BUDGET = {
     "amount": "750.00",
@@ -34,18 +27,8 @@ def _brief(response: httpx.Response) -> str:
     return response.text[:110]
 
 
-def show_api(
-    target: Path,
-    console: Console,
-    stack: ExitStack,
-    tokens: dict[str, str],
-    urls: dict[str, str],
-) -> None:
-    context = load_context(target)
-    app = create_app(context, make_engine(context.state_db_url))
-    server = stack.enter_context(BackgroundServer(app, name="finance-api").start())
-    base = server.url.rstrip("/")
-    urls["API (OpenAPI docs)"] = f"{base}/docs"
+def show_api(base: str, console: Console, tokens: dict[str, str]) -> None:
+    """Call the running pack's API as anyone, as each role, and read its SLO metrics."""
     catalyst = {"Authorization": f"Bearer {tokens['catalyst']}"}
     steward = {"Authorization": f"Bearer {tokens['steward']}"}
     calls = [

@@ -12,7 +12,7 @@ from finance_pack.config import FinanceConfig
 from finance_pack.domain.backtest import BacktestResult, backtest
 from finance_pack.domain.billing_month import billing_zone
 from finance_pack.domain.daily import local_daily_totals
-from finance_pack.domain.forecasting.seasonal import CALIBRATION_MONTHS
+from finance_pack.domain.forecasting.calibration import CALIBRATION_MONTHS
 from finance_pack.errors import UsageError
 from finance_pack.services.reporting import chosen_budgets, cost_queries
 
@@ -32,7 +32,8 @@ def forecast_backtest(
     names: Sequence[str] | None = None,
 ) -> BacktestOutcome:
     """Each forecast sees only earlier days; an unknown budget name is NotFoundError."""
-    entries = chosen_budgets(engine, config, names)
+    # A stored budget that is not valid has nothing to back-test; `budget list` shows why.
+    entries, _broken = chosen_budgets(engine, config, names)
     zone = billing_zone(config.timezone)
     with cost_queries(cost_store_url, config.timezone) as queries:
         as_of = queries.as_of()

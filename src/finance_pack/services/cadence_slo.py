@@ -22,13 +22,13 @@ def channel_statuses(
 ) -> dict[str, list[SlotStatus]]:
     """Every due weekly slot per channel since `since`, with its outcome."""
     query = select(
-        budgeteer_posts.c.channel, budgeteer_posts.c.slot_key, budgeteer_posts.c.posted_at
+        budgeteer_posts.c.channel, budgeteer_posts.c.slot_at, budgeteer_posts.c.posted_at
     ).where(budgeteer_posts.c.state == "posted", ~budgeteer_posts.c.slot_key.like("manual-%"))
-    posted: dict[str, dict[str, datetime]] = {channel: {} for channel in channels}
+    posted: dict[str, dict[datetime, datetime]] = {channel: {} for channel in channels}
     with engine.connect() as connection:
         for row in connection.execute(query):
             if row.channel in posted:
-                posted[row.channel][row.slot_key] = row.posted_at
+                posted[row.channel][row.slot_at] = row.posted_at
     return {channel: slot_statuses(schedule, posted[channel], since, now) for channel in channels}
 
 

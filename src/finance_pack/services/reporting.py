@@ -15,7 +15,7 @@ from finance_pack.costs.queries import CostQueries, Dimension, Metric
 from finance_pack.costs.store import CostStore
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budget_snapshot import BudgetSnapshot
-from finance_pack.domain.budgets import Budget
+from finance_pack.domain.budgets import Budget, BudgetFailure
 from finance_pack.domain.daily import local_daily_totals
 from finance_pack.domain.forecasting import HISTORY_DAYS_WANTED
 from finance_pack.domain.kpis import FxRates, KpiReport, compute_kpis
@@ -23,6 +23,7 @@ from finance_pack.domain.movers import Mover, biggest_movers
 from finance_pack.domain.spend import SpendSeries
 from finance_pack.errors import NotFoundError, UsageError
 from finance_pack.services.budget_admin import budgets_in_force
+from finance_pack.store.budgets import BudgetEntry, entry_name
 
 
 @contextmanager
@@ -71,17 +72,18 @@ def default_month(queries: CostQueries, settings: ReportSettings, now: datetime)
 
 def chosen_budgets(
     engine: Engine, config: FinanceConfig, names: Sequence[str] | None
-) -> list[Budget]:
-    """The budgets in force named in `names` (all when none); an unknown name is NotFoundError."""
-    entries = budgets_in_force(engine, config)
-    chosen = [e.budget for e in entries if not names or e.budget.name in names]
-    missing = sorted(set(names or []) - {b.name for b in chosen})
+) -> tuple[list[Budget], list[BudgetFailure]]:
+    """The budgets in force named in `names` (all when none), and those among them whose stored
+    row is not valid (each reported in its own row); an unknown name is NotFoundError."""
+    entries = [e for e in budgets_in_force(engine, config) if not names or entry_name(e) in names]
+    missing = sorted(set(names or []) - {entry_name(e) for e in entries})
     if missing:
         raise NotFoundError(
             f"no budget named {', '.join(missing)}",
             hint="list them with: brctl finance budget list",
         )
-    return chosen
+    chosen = [e.budget for e in entries if isinstance(e, BudgetEntry)]
+    return chosen, [e.failure() for e in entries if not isinstance(e, BudgetEntry)]
 
 
 def parse_month(month: str | None, timezone: str) -> BillingMonth | None:
@@ -101,13 +103,17 @@ def budget_kpis(
     names: Sequence[str] | None = None,
     month: str | None = None,
     forecaster: str | None = None,
-) -> list[KpiReport]:
-    """The KPI use case (`brctl finance kpi`, `GET /v1/kpis`): one answer for both shells."""
-    chosen = chosen_budgets(engine, config, names)
+) -> list[KpiReport | BudgetFailure]:
+    """The KPI use case (`brctl finance kpi`, `GET /v1/kpis`): one answer for both shells.
+
+    One budget that cannot be read or computed is a BudgetFailure in its row, by name order;
+    the others are reported."""
+    chosen, broken = chosen_budgets(engine, config, names)
     billing_month = parse_month(month, config.timezone)
     settings = ReportSettings.from_config(config, forecaster)
     with cost_queries(cost_store_url, config.timezone) as queries:
-        return kpi_reports(queries, chosen, settings, now=now, month=billing_month)
+        reports = kpi_reports(queries, chosen, settings, now=now, month=billing_month)
+    return sorted([*reports, *broken], key=lambda r: r.budget)
 
 
 def kpi_reports(
@@ -117,13 +123,12 @@ def kpi_reports(
     *,
     now: datetime,
     month: BillingMonth | None = None,
-) -> list[KpiReport]:
-    """KPIs of every budget for `month` (default: the month of the newest data)."""
+) -> list[KpiReport | BudgetFailure]:
+    """KPIs of every budget for `month` (default: the month of the newest data); a budget that
+    cannot be computed is a BudgetFailure in its place."""
     return [
-        snapshot.report
-        for snapshot in budget_snapshots(
-            queries, budgets, settings, now=now, month=month, movers=False
-        )
+        item.report if isinstance(item, BudgetSnapshot) else item
+        for item in budget_snapshots(queries, budgets, settings, now=now, month=month, movers=False)
     ]
 
 
@@ -135,35 +140,72 @@ def budget_snapshots(
     now: datetime,
     month: BillingMonth | None = None,
     movers: bool = True,
-) -> list[BudgetSnapshot]:
-    """KPIs plus the month's daily spend and the week's movers, per budget (weekly summary)."""
+    days: bool | None = None,
+) -> list[BudgetSnapshot | BudgetFailure]:
+    """KPIs plus the month's daily spend (`days`, default: with movers) and the week's movers,
+    per budget (weekly summary, dashboard).
+
+    One budget that cannot be computed (say, its currency has no FX rate) becomes a
+    BudgetFailure naming the error; the others are still reported. Errors about the month
+    itself (no data yet, a future month) concern every budget and are raised.
+    """
+    days = movers if days is None else days
     month = month or default_month(queries, settings, now)
     start = month.start - timedelta(days=HISTORY_DAYS_WANTED)
     scopes = {b.name: b.scope for b in budgets}
     series = queries.spend_series_many(scopes, start, month.end, None, settings.metric)
     data_start = queries.data_start()
-    snapshots = []
+    snapshots: list[BudgetSnapshot | BudgetFailure] = []
     for budget in budgets:
-        report = compute_kpis(
-            series[budget.name],
-            budget,
-            month,
-            now=now,
-            data_start=data_start,
-            forecaster=settings.forecaster,
-            fx_rates=settings.fx_rates,
-        )
-        month_days = (
-            _month_days(series[budget.name], month, report.as_of, data_start) if movers else ()
-        )
-        by_service = (
-            _week_movers(queries, budget, report.as_of, settings, "service") if movers else []
-        )
-        by_account = (
-            _week_movers(queries, budget, report.as_of, settings, "account") if movers else []
-        )
-        snapshots.append(BudgetSnapshot(report, month_days, tuple(by_service), tuple(by_account)))
+        try:
+            snapshot = _snapshot(
+                queries,
+                budget,
+                series[budget.name],
+                month,
+                settings,
+                now=now,
+                data_start=data_start,
+                movers=movers,
+                days=days,
+            )
+        except (ValueError, ArithmeticError) as exc:
+            snapshots.append(BudgetFailure(budget.name, str(exc)))
+        else:
+            snapshots.append(snapshot)
     return snapshots
+
+
+def _snapshot(
+    queries: CostQueries,
+    budget: Budget,
+    series: SpendSeries,
+    month: BillingMonth,
+    settings: ReportSettings,
+    *,
+    now: datetime,
+    data_start: datetime | None,
+    movers: bool,
+    days: bool,
+) -> BudgetSnapshot:
+    report = compute_kpis(
+        series,
+        budget,
+        month,
+        now=now,
+        data_start=data_start,
+        forecaster=settings.forecaster,
+        fx_rates=settings.fx_rates,
+    )
+    month_days = _month_days(series, month, report.as_of, data_start) if days else ()
+    if not movers:
+        return BudgetSnapshot(report, month_days)
+    return BudgetSnapshot(
+        report,
+        month_days,
+        tuple(_week_movers(queries, budget, report.as_of, settings, "service")),
+        tuple(_week_movers(queries, budget, report.as_of, settings, "account")),
+    )
 
 
 def _month_days(

@@ -9,16 +9,17 @@ refused (edit the file), so the two sources never silently disagree.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 
-from finance_pack.domain.budgets import Budget, Scope, Threshold
+from finance_pack.domain.budgets import Budget, BudgetFailure, Scope, Threshold
 from finance_pack.domain.money import Money
 from finance_pack.errors import NotFoundError, UsageError
 from finance_pack.store.tables import budgets as budgets_table
@@ -36,6 +37,28 @@ class BudgetEntry:
     source: BudgetSource
     updated_at: datetime | None = None
     updated_by: str | None = None
+
+
+@dataclass(frozen=True)
+class BrokenBudgetEntry:
+    """A stored row that is not a valid budget (written before today's rules, or by hand).
+
+    It is listed with its error and can be replaced or deleted by name; it never stops the
+    other budgets from being read.
+    """
+
+    name: str
+    source: BudgetSource
+    error: str
+    stored: dict[str, Any]
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+    def failure(self) -> BudgetFailure:
+        return BudgetFailure(self.name, self.error)
+
+
+AnyBudgetEntry = BudgetEntry | BrokenBudgetEntry
 
 
 def scope_to_json(scope: Scope) -> dict[str, Any]:
@@ -72,52 +95,123 @@ def budget_to_json(budget: Budget) -> dict[str, Any]:
 def _row_to_budget(row: Any) -> Budget:
     return Budget(
         name=row.name,
-        amount=Money(Decimal(row.amount), row.currency),
+        amount=Money.from_minor_units(int(row.amount_minor), row.currency),
         scope=scope_from_json(json.loads(row.scope_json)),
         thresholds=tuple(Threshold.parse(t) for t in json.loads(row.thresholds_json)),
     )
 
 
-def effective_budgets(connection: Connection, declared: Sequence[Budget]) -> list[BudgetEntry]:
-    """Every budget in force, by name."""
+def _stored_json(row: Any) -> dict[str, Any]:
+    """A row as it is stored, for a budget that cannot be read (listing and audit)."""
+    return {
+        "name": row.name,
+        "amount_minor": str(row.amount_minor),
+        "currency": row.currency,
+        "scope": row.scope_json,
+        "thresholds": row.thresholds_json,
+    }
+
+
+def _entry(row: Any, source: BudgetSource) -> AnyBudgetEntry:
+    try:
+        budget = _row_to_budget(row)
+    except (ValueError, ArithmeticError, TypeError, AttributeError) as exc:
+        error = f"stored budget {row.name[:80]!r} is invalid: {exc}"
+        return BrokenBudgetEntry(
+            row.name, source, error, _stored_json(row), row.updated_at, row.updated_by
+        )
+    return BudgetEntry(budget, source, row.updated_at, row.updated_by)
+
+
+def effective_budgets(connection: Connection, declared: Sequence[Budget]) -> list[AnyBudgetEntry]:
+    """Every budget in force, by name; a stored row that is not valid is a BrokenBudgetEntry."""
     managed = {row.name: row for row in connection.execute(select(budgets_table))}
     declared_names = {b.name for b in declared}
-    entries = [BudgetEntry(b, BudgetSource.CONFIG) for b in declared if b.name not in managed]
+    entries: list[AnyBudgetEntry] = [
+        BudgetEntry(b, BudgetSource.CONFIG) for b in declared if b.name not in managed
+    ]
     for name, row in managed.items():
         source = BudgetSource.OVERRIDE if name in declared_names else BudgetSource.MANAGED
-        entries.append(BudgetEntry(_row_to_budget(row), source, row.updated_at, row.updated_by))
-    return sorted(entries, key=lambda e: e.budget.name)
+        entries.append(_entry(row, source))
+    return sorted(entries, key=entry_name)
 
 
-def find_budget(connection: Connection, declared: Sequence[Budget], name: str) -> BudgetEntry:
+def entry_name(entry: AnyBudgetEntry) -> str:
+    return entry.budget.name if isinstance(entry, BudgetEntry) else entry.name
+
+
+def entry_json(entry: AnyBudgetEntry) -> dict[str, Any]:
+    """A budget's audit and API form; a broken row's stored values and its error."""
+    if isinstance(entry, BudgetEntry):
+        return budget_to_json(entry.budget)
+    return {**entry.stored, "error": entry.error}
+
+
+def find_budget(
+    connection: Connection, declared: Sequence[Budget], name: str
+) -> AnyBudgetEntry | None:
     for entry in effective_budgets(connection, declared):
-        if entry.budget.name == name:
+        if entry_name(entry) == name:
             return entry
-    raise NotFoundError(
-        f"no budget named {name!r}", hint="list them with: brctl finance budget list"
-    )
+    return None
+
+
+def get_budget(connection: Connection, declared: Sequence[Budget], name: str) -> AnyBudgetEntry:
+    entry = find_budget(connection, declared, name)
+    if entry is None:
+        raise NotFoundError(
+            f"no budget named {name!r}", hint="list them with: brctl finance budget list"
+        )
+    return entry
+
+
+@contextmanager
+def budget_write(engine: Engine, name: str) -> Iterator[Connection]:
+    """One transaction in which the budget `name` is held against every concurrent writer, so
+    the before-image read in it is the one the change replaces (the audit chain holds).
+
+    SQLite: an immediate transaction (the write lock is taken before the first read).
+    PostgreSQL: a transaction lock on the name (it also covers a name not created yet, which
+    `FOR UPDATE` cannot lock) and the row itself `FOR UPDATE`.
+    """
+    with engine.connect() as connection, connection.begin():
+        if connection.dialect.name == "sqlite":
+            # pysqlite opens its own (deferred) transaction only before a write: begin ours
+            # first, so no other writer can slip in between our read and our write.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                {"key": f"finance.budget:{name}"},
+            )
+            connection.execute(
+                select(budgets_table.c.name).where(budgets_table.c.name == name).with_for_update()
+            ).all()
+        yield connection
 
 
 def save_budget(connection: Connection, budget: Budget, actor: str, now: datetime) -> None:
-    """Create or replace a managed budget (inside the caller's audited transaction)."""
+    """Create or replace a managed budget (inside `budget_write`): one upsert statement."""
     values = {
-        "amount": budget.amount.amount,
+        "name": budget.name,
+        "amount_minor": budget.amount.to_minor_units(),
         "currency": budget.amount.currency,
         "scope_json": json.dumps(scope_to_json(budget.scope), sort_keys=True),
         "thresholds_json": json.dumps([str(t) for t in budget.thresholds]),
         "updated_at": now,
         "updated_by": actor,
     }
-    updated = connection.execute(
-        budgets_table.update().where(budgets_table.c.name == budget.name).values(**values)
+    dialect = connection.dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(budgets_table)
+    changes = {key: value for key, value in values.items() if key != "name"}
+    connection.execute(
+        insert.values(**values).on_conflict_do_update(index_elements=["name"], set_=changes)
     )
-    if updated.rowcount == 0:
-        connection.execute(budgets_table.insert().values(name=budget.name, **values))
 
 
-def delete_budget(connection: Connection, declared: Sequence[Budget], name: str) -> BudgetEntry:
+def delete_budget(connection: Connection, declared: Sequence[Budget], name: str) -> AnyBudgetEntry:
     """Remove a managed budget; returns what was removed. A declared-only budget is refused."""
-    entry = find_budget(connection, declared, name)
+    entry = get_budget(connection, declared, name)
     if entry.source is BudgetSource.CONFIG:
         raise UsageError(
             f"budget {name!r} is declared in finance.yaml",

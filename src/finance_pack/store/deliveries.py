@@ -169,3 +169,23 @@ def next_retry_at(engine: Engine, table: Table) -> datetime | None:
             .limit(1)
         ).scalar()
     return value
+
+
+def adopt_week_keyed_post(engine: Engine, channel: str, slot_at: datetime, key: str) -> int:
+    """Give a weekly post recorded under its old ISO-week key (`2026-W48`) its fire-time key.
+
+    Posts are keyed by their slot's fire time now; the slot instant was always stored, so the
+    old record of the same slot is found by it and the claim then sees it (posted, or a retry
+    in progress) instead of posting that slot a second time. Returns rows re-keyed (0 or 1).
+    """
+    with engine.begin() as connection:
+        result = connection.execute(
+            budgeteer_posts.update()
+            .where(
+                budgeteer_posts.c.channel == channel,
+                budgeteer_posts.c.slot_at == slot_at,
+                budgeteer_posts.c.slot_key.like("____-W__"),
+            )
+            .values(slot_key=key)
+        )
+        return int(result.rowcount)

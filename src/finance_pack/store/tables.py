@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
     Integer,
     MetaData,
-    Numeric,
     String,
     Table,
     Text,
@@ -72,7 +72,8 @@ budgets = Table(
     "budgets",
     metadata,
     Column("name", String(64), primary_key=True),
-    Column("amount", Numeric(38, 12), nullable=False),
+    # Exact money on every database: integer minor units of `currency` (migration 0004).
+    Column("amount_minor", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("scope_json", Text, nullable=False),
     Column("thresholds_json", Text, nullable=False),

@@ -68,3 +68,20 @@ def test_seasonal_beats_linear_when_a_fixed_charge_lands_on_the_first() -> None:
     linear, seasonal = results["linear"].mape_5_25, results["seasonal"].mape_5_25
     assert linear is not None and seasonal is not None
     assert seasonal < linear / 4
+
+
+class _TenPercentLow:
+    """Forecasts 1395 for every month: 10 % below a 31-day month of 50 a day."""
+
+    name = "low"
+
+    def forecast(self, request: ForecastRequest) -> Forecast | None:
+        return Forecast(Decimal(1395), None, None, self.name)
+
+
+def test_bias_is_the_mean_signed_error_over_days_5_to_25_in_percent() -> None:
+    history = _constant(date(2026, 9, 1), date(2026, 10, 31))
+    (result,) = backtest([history], months=1, forecasters={"low": _TenPercentLow()})
+    assert result.bias_5_25 == -10.0
+    assert result.mape_5_25 == 10.0
+    assert result.to_json_dict()["bias_5_25"] == -10.0

@@ -41,19 +41,39 @@ def test_latest_slot_is_at_or_before_now() -> None:
     )
 
 
-def test_slot_key_is_the_iso_week_in_the_schedule_zone() -> None:
-    assert slot_key(datetime(2026, 11, 23, 9, tzinfo=UTC), "UTC") == "2026-W48"
-    # Sunday 23:30 UTC is already Monday in Tokyo: a different ISO week.
-    assert slot_key(datetime(2026, 11, 22, 23, 30, tzinfo=UTC), "Asia/Tokyo") == "2026-W48"
-    assert slot_key(datetime(2026, 11, 22, 23, 30, tzinfo=UTC), "UTC") == "2026-W47"
+def test_slot_key_is_the_fire_time_in_the_schedule_zone() -> None:
+    assert slot_key(datetime(2026, 11, 23, 9, tzinfo=UTC), "UTC") == "2026-11-23T09:00:00+00:00"
+    # Sunday 23:30 UTC is already Monday 08:30 in Tokyo.
+    assert (
+        slot_key(datetime(2026, 11, 22, 23, 30, tzinfo=UTC), "Asia/Tokyo")
+        == "2026-11-23T08:30:00+09:00"
+    )
+
+
+def test_two_slots_in_one_week_have_two_keys() -> None:
+    twice = Schedule("0 9 * * MON,THU", "Europe/Paris")
+    slots = twice.slots_between(
+        datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 29, tzinfo=UTC)
+    )
+    assert [slot_key(s, "Europe/Paris") for s in slots] == [
+        "2026-11-23T09:00:00+01:00",
+        "2026-11-26T09:00:00+01:00",
+    ]
+
+
+def test_a_monthly_schedule_has_a_next_slot_weeks_away() -> None:
+    monthly = Schedule("0 9 1 * *", "UTC")
+    now = datetime(2026, 11, 2, 12, tzinfo=UTC)
+    assert monthly.next_slot(now) == datetime(2026, 12, 1, 9, tzinfo=UTC)
+    assert monthly.latest_slot(now) == datetime(2026, 11, 1, 9, tzinfo=UTC)
 
 
 def test_outcomes_on_time_late_missed_pending() -> None:
     start = datetime(2026, 11, 1, tzinfo=UTC)
     now = datetime(2026, 11, 23, 10, tzinfo=UTC)
     posted = {
-        "2026-W45": datetime(2026, 11, 2, 9, 1, tzinfo=UTC),
-        "2026-W46": datetime(2026, 11, 10, 9, tzinfo=UTC),  # a day late
+        datetime(2026, 11, 2, 9, tzinfo=UTC): datetime(2026, 11, 2, 9, 1, tzinfo=UTC),
+        datetime(2026, 11, 9, 9, tzinfo=UTC): datetime(2026, 11, 10, 9, tzinfo=UTC),  # late
     }
     outcomes = [s.outcome for s in slot_statuses(MONDAY_9, posted, start, now)]
     assert outcomes == [
@@ -64,7 +84,10 @@ def test_outcomes_on_time_late_missed_pending() -> None:
     ]
     report = cadence_report(slot_statuses(MONDAY_9, posted, start, now), Decimal("0.95"), "13w")
     assert (report.events, report.good) == (3, 1)
-    assert report.bad_events == ("2026-W46 late", "2026-W47 missed")
+    assert report.bad_events == (
+        "2026-11-09T09:00:00+00:00 late",
+        "2026-11-16T09:00:00+00:00 missed",
+    )
 
 
 def test_invalid_cron_is_refused() -> None:

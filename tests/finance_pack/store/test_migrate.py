@@ -47,3 +47,72 @@ def test_replicas_starting_together_on_postgres_migrate_once(postgres_url: str) 
     heads = {after for _before, after in results}
     assert heads == {head_revision()}
     assert sum(before is None for before, _after in results) == 1
+
+
+def _upgrade_to(engine: object, revision: str) -> None:
+    from alembic import command
+
+    from finance_pack.store.migrate import _config
+
+    with engine.begin() as connection:  # type: ignore[attr-defined]
+        command.upgrade(_config(connection), revision)
+
+
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_0004_turns_stored_amounts_into_exact_minor_units(
+    tmp_path: Path, request: pytest.FixtureRequest, database: str
+) -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from sqlalchemy import Numeric, String, column, table
+
+    from finance_pack.config import FinanceConfig
+    from finance_pack.services.budget_admin import budgets_in_force
+    from finance_pack.store.budgets import BrokenBudgetEntry, BudgetEntry
+    from finance_pack.store.types import UtcDateTime
+
+    url = (
+        f"sqlite:///{tmp_path}/old.db"
+        if database == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    engine = make_engine(url)
+    _upgrade_to(engine, "0003")
+    rows = [("a", "250000.33"), ("b", "12345678.91"), ("c", "100.555"), ("tiny", "0")]
+    budgets_0003 = table(  # as 0003 wrote them: Numeric is REAL on SQLite, NUMERIC on PostgreSQL
+        "budgets",
+        *(column(c, String) for c in ("name", "currency", "scope_json", "thresholds_json")),
+        column("amount", Numeric(38, 12)),
+        column("updated_at", UtcDateTime()),
+        column("updated_by", String),
+    )
+    with engine.begin() as connection:
+        for name, amount in rows:
+            connection.execute(
+                budgets_0003.insert().values(
+                    name=name,
+                    amount=Decimal(amount),
+                    currency="USD",
+                    scope_json="{}",
+                    thresholds_json='["80:actual"]',
+                    updated_at=datetime(2026, 11, 1, tzinfo=UTC),
+                    updated_by="x",
+                )
+            )
+    upgrade(engine)
+    entries = {
+        (e.budget.name if isinstance(e, BudgetEntry) else e.name): e
+        for e in budgets_in_force(engine, FinanceConfig())
+    }
+    amounts = {
+        name: f"{e.budget.amount.amount:f}"
+        for name, e in entries.items()
+        if isinstance(e, BudgetEntry)
+    }
+    # 100.555 was shown as USD 100.56; the poison row stays one visible error, not a crash.
+    assert amounts == {"a": "250000.33", "b": "12345678.91", "c": "100.56"}
+    assert isinstance(entries["tiny"], BrokenBudgetEntry)
+    engine.dispose()

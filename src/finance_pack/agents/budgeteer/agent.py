@@ -1,8 +1,9 @@
-"""The Budgeteer agent: one weekly summary per channel, exactly once, and threshold alerts.
+"""The Budgeteer agent: one summary per channel and scheduled slot, exactly once, and alerts.
 
-Each tick posts the latest weekly slot's summary to every channel that lacks it (marked late
-after the grace window: a summary missed during downtime is caught up once on start), posts
-each newly crossed threshold once per budget and month, and says when it next needs to run.
+Each tick posts the latest slot's summary (weekly by default; any cron) to every channel that
+lacks it (marked late after the grace window: a summary missed during downtime is caught up
+once on start), posts each newly crossed threshold once per budget and month, and says when it
+next needs to run.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from finance_pack.agents.budgeteer.chart import render_chart
 from finance_pack.agents.budgeteer.summary import SlackMessage, threshold_alert, weekly_summary
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budget_snapshot import BudgetSnapshot
-from finance_pack.domain.budgets import Threshold, ThresholdBasis
-from finance_pack.domain.cadence import Schedule, slot_key
+from finance_pack.domain.budgets import BudgetFailure, Threshold, ThresholdBasis
+from finance_pack.domain.cadence import Schedule, slot_key, slot_label
 from finance_pack.domain.kpis import KpiReport, MonthBeforeDataError
 from finance_pack.providers.slack import (
     MessageMetadata,
@@ -30,7 +31,14 @@ from finance_pack.providers.slack import (
     SlackTransientError,
 )
 from finance_pack.store.agent_state import set_if_absent
-from finance_pack.store.deliveries import Claim, mark_posted, mark_retry, next_retry_at, try_claim
+from finance_pack.store.deliveries import (
+    Claim,
+    adopt_week_keyed_post,
+    mark_posted,
+    mark_retry,
+    next_retry_at,
+    try_claim,
+)
 from finance_pack.store.tables import budgeteer_posts, threshold_alerts
 
 log = logging.getLogger(__name__)
@@ -41,8 +49,9 @@ ALERT_EVENT = "budgeteer_threshold_alert"
 CHARTS_PER_SUMMARY = 3
 THRESHOLD_CHECK_INTERVAL = timedelta(minutes=15)
 
-#: Snapshots of every budget as of `now`; raises MonthBeforeDataError when there is no data.
-SnapshotSource = Callable[[datetime, bool], Sequence[BudgetSnapshot]]
+#: Snapshots of every budget as of `now` (a budget that cannot be computed is a BudgetFailure);
+#: raises MonthBeforeDataError when there is no data.
+SnapshotSource = Callable[[datetime, bool], Sequence[BudgetSnapshot | BudgetFailure]]
 
 
 def _alone(message: SlackMessage) -> tuple[SlackMessage, list[BudgetSnapshot]]:
@@ -80,10 +89,7 @@ class Budgeteer:
             for channel in self.channels:
                 self.post_weekly(channel, slot, now)
         self.check_thresholds(now)
-        upcoming = [
-            self.schedule.slots_between(now + timedelta(seconds=1), now + timedelta(days=8))[0],
-            now + THRESHOLD_CHECK_INTERVAL,
-        ]
+        upcoming = [self.schedule.next_slot(now), now + THRESHOLD_CHECK_INTERVAL]
         for table in (budgeteer_posts, threshold_alerts):
             retry = next_retry_at(self.engine, table)
             if retry is not None:
@@ -93,15 +99,17 @@ class Budgeteer:
     def post_weekly(self, channel: str, slot: datetime, now: datetime) -> bool:
         """Post `slot`'s summary to `channel` unless posted or held; True if it is in Slack."""
         key = slot_key(slot, self.schedule.timezone)
+        adopt_week_keyed_post(self.engine, channel, slot, key)
         late = now > slot + self.schedule.grace
-        summary = partial(self._summary, key, now, late)
-        return self._post_summary(channel, key, slot, late, {"week": key}, summary, now) is not None
+        summary = partial(self._summary, slot_label(slot, self.schedule.timezone), now, late)
+        payload: dict[str, object] = {"slot": key}
+        return self._post_summary(channel, key, slot, late, payload, summary, now) is not None
 
     def run_now(self, now: datetime, channels: Sequence[str] | None = None) -> list[str]:
         """A manual summary to each channel now; it never counts as (or replaces) a weekly one.
         Slack errors are raised: whoever asked is waiting for the answer."""
         key = "manual-" + now.strftime("%Y%m%dT%H%M%S")
-        week = slot_key(now, self.schedule.timezone) + " (on request)"
+        week = slot_label(now, self.schedule.timezone) + " (on request)"
         summary = partial(self._summary, week, now, False)
         return [
             channel
@@ -160,6 +168,9 @@ class Budgeteer:
             return 0
         count = 0
         for snapshot in snapshots:
+            if isinstance(snapshot, BudgetFailure):
+                log.warning("budget %s not checked: %s", snapshot.budget, snapshot.error)
+                continue
             report = snapshot.report
             for basis in ThresholdBasis:
                 crossed = sorted(
@@ -207,16 +218,19 @@ class Budgeteer:
     ) -> tuple[SlackMessage, list[BudgetSnapshot]]:
         month = BillingMonth.containing(now, self.timezone)
         try:
-            snapshots = list(self.snapshots(now, True))
+            items = list(self.snapshots(now, True))
         except MonthBeforeDataError as exc:
             note = (
                 f":hourglass: No cost data for {month} yet ({exc.message}). "
                 "Ingest it with `brctl finance ingest`."
             )
             return weekly_summary([], week, late=late, month=str(month), note=note), []
+        snapshots = [item for item in items if isinstance(item, BudgetSnapshot)]
+        failures = [item for item in items if isinstance(item, BudgetFailure)]
         if snapshots:
             month = snapshots[0].report.month
-        return weekly_summary(snapshots, week, late=late, month=str(month)), snapshots
+        message = weekly_summary(snapshots, week, late=late, month=str(month), failures=failures)
+        return message, snapshots
 
     def _deliver(
         self,

@@ -13,10 +13,12 @@ from sqlalchemy import Engine
 from finance_pack.agents.budgeteer.agent import Budgeteer
 from finance_pack.context import PackContext
 from finance_pack.domain.budget_snapshot import BudgetSnapshot
+from finance_pack.domain.budgets import BudgetFailure
 from finance_pack.providers.slack import SlackGateway, SlackSettings, SlackWebGateway
 from finance_pack.services.budget_admin import budgets_in_force
 from finance_pack.services.reporting import ReportSettings, budget_snapshots, cost_queries
 from finance_pack.services.slos import schedule_for
+from finance_pack.store.budgets import BudgetEntry
 
 
 def replica_id() -> str:
@@ -30,10 +32,13 @@ def build_budgeteer(
     config = context.config
     settings = ReportSettings.from_config(config)
 
-    def snapshots(now: datetime, movers: bool) -> Sequence[BudgetSnapshot]:
-        budgets = [entry.budget for entry in budgets_in_force(engine, config)]
+    def snapshots(now: datetime, movers: bool) -> Sequence[BudgetSnapshot | BudgetFailure]:
+        entries = budgets_in_force(engine, config)
+        budgets = [entry.budget for entry in entries if isinstance(entry, BudgetEntry)]
+        broken = [entry.failure() for entry in entries if not isinstance(entry, BudgetEntry)]
         with cost_queries(context.cost_store_url, config.timezone) as queries:
-            return budget_snapshots(queries, budgets, settings, now=now, movers=movers)
+            computed = budget_snapshots(queries, budgets, settings, now=now, movers=movers)
+        return [*computed, *broken]
 
     slack = gateway or SlackWebGateway(SlackSettings.from_env(base_url=config.slack.api_url))
     return Budgeteer(

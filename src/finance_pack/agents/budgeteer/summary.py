@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from finance_pack.domain.budget_snapshot import BudgetSnapshot
+from finance_pack.domain.budgets import BudgetFailure
 from finance_pack.domain.kpis import KpiReport, KpiStatus
 from finance_pack.domain.money import Money
 from finance_pack.domain.movers import Mover
@@ -101,15 +102,17 @@ def weekly_summary(
     late: bool,
     month: str,
     note: str | None = None,
+    failures: Sequence[BudgetFailure] = (),
 ) -> SlackMessage:
-    """The message for one channel and one week; `late` marks a summary caught up after downtime."""
+    """The message for one channel and one slot; `late` marks a summary caught up after
+    downtime; `failures` are budgets that could not be computed, named with their error."""
     title = f"Weekly burn-rate summary · {week}" + (" (late)" if late else "")
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
     ]
     if note:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": note}})
-    elif not snapshots:
+    elif not snapshots and not failures:
         blocks.append(
             {
                 "type": "section",
@@ -124,6 +127,9 @@ def weekly_summary(
     for snapshot in worst[:MAX_BUDGETS_PER_MESSAGE]:
         blocks.append({"type": "divider"})
         blocks.extend(budget_blocks(snapshot))
+    if failures:
+        blocks.append({"type": "divider"})
+        blocks.append(_failures_block(failures))
     hidden = len(snapshots) - MAX_BUDGETS_PER_MESSAGE
     freshness = _freshness(snapshots)
     footer = f"Month {month} · {freshness}" + (
@@ -134,8 +140,25 @@ def weekly_summary(
         f"{s.report.budget} {_pct(s.report.consumption_forecast_pct)} of budget forecast"
         for s in worst[:3]
     )
-    text = f"{title}: {lead or 'no budgets configured'}"
-    return SlackMessage(text=text, blocks=blocks)
+    missing = f"; {len(failures)} budget(s) not computed" if failures else ""
+    text = f"{title}: {lead or ('no budgets computed' if failures else 'no budgets configured')}"
+    return SlackMessage(text=text + missing, blocks=blocks)
+
+
+MAX_FAILURES_LISTED = 5
+
+
+def _failures_block(failures: Sequence[BudgetFailure]) -> dict[str, Any]:
+    """What is missing from this summary, and why; the rest of the summary stands."""
+    lines = [
+        f":warning: *{_mrkdwn_escape(f.budget[:64])}*: not computed: "
+        + _mrkdwn_escape(f.error[:300])
+        for f in failures[:MAX_FAILURES_LISTED]
+    ]
+    more = len(failures) - MAX_FAILURES_LISTED
+    if more > 0:
+        lines.append(f"… and {more} more: see `brctl finance budget list`")
+    return {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}}
 
 
 def _freshness(snapshots: Sequence[BudgetSnapshot]) -> str:

@@ -64,12 +64,17 @@ class ForecastRequest:
 
 @dataclass(frozen=True, slots=True)
 class Forecast:
-    """A month-end forecast; `low`/`high` bound the 80 % prediction interval when known."""
+    """A month-end forecast; `low`/`high` bound the 80 % prediction interval when known.
+
+    `forecaster` names the forecaster; `fallback` says what it fell back to, and why, when it
+    could not use its full method (too little history), else None.
+    """
 
     point: Decimal
     low: Decimal | None
     high: Decimal | None
     forecaster: str
+    fallback: str | None = None
 
 
 class Forecaster(Protocol):

@@ -263,10 +263,10 @@ def test_a_year_of_restarts_and_downtime_posts_every_week_exactly_once(
         else:
             now = max(due, now + timedelta(seconds=1))
     weeks = [slot_key(s, "UTC") for s in SCHEDULE.slots_between(START, end)]
-    posted = [m["metadata"]["event_payload"]["week"] for m in summaries(slack_emulator)]
+    posted = [m["metadata"]["event_payload"]["slot"] for m in summaries(slack_emulator)]
     assert sorted(posted) == sorted(weeks)  # every week, exactly once
     late = {
-        m["metadata"]["event_payload"]["week"]
+        m["metadata"]["event_payload"]["slot"]
         for m in summaries(slack_emulator)
         if "(late)" in m["text"]
     }
@@ -297,7 +297,7 @@ def test_two_replicas_on_postgres_post_each_week_exactly_once(
     weeks = [slot_key(s, "UTC") for s in SCHEDULE.slots_between(START, now)]
     for channel in CHANNELS:
         posted = [
-            m["metadata"]["event_payload"]["week"]
+            m["metadata"]["event_payload"]["slot"]
             for m in summaries(slack_emulator)
             if "#" + m["channel_name"] == channel
         ]

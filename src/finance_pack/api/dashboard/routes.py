@@ -1,0 +1,173 @@
+"""The dashboard's pages, served by the API under `/` (read-only, behind the same permissions
+as the API: a page needs what its `/v1/...` twin needs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from finance_pack.access.actors import Actor
+from finance_pack.access.tokens import InvalidTokenError
+from finance_pack.api.auth import SESSION_COOKIE, PermissionRequirement, _bearer
+from finance_pack.api.dashboard.views import backtest_page, budgets_page, slo_page
+from finance_pack.clock import Clock
+from finance_pack.services.cost_explorer import breakdown_json, explore_costs
+from finance_pack.services.signin import SESSION_LIFETIME, exchange_signin
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+PUBLIC_PAGES = frozenset({"/signin", "/signout"})
+GROUPS = ("service", "account", "region", "provider")
+
+
+class PageAuthError(Exception):
+    """A page request without a valid session (401) or without the permission (403)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class PagePermission(PermissionRequirement):
+    """`require` for pages: the same check, answered with a page instead of a problem body."""
+
+    def __call__(
+        self,
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Actor:
+        try:
+            return super().__call__(request, credentials)
+        except HTTPException as exc:
+            raise PageAuthError(exc.status_code, str(exc.detail)) from None
+
+
+def page_requires(permission: str) -> Any:
+    return Depends(PagePermission(permission))
+
+
+router = APIRouter(include_in_schema=False)
+
+
+def _now(request: Request) -> datetime:
+    clock: Clock = request.app.state.finance.clock
+    return clock.now()
+
+
+def _render(request: Request, name: str, actor: Actor | None, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, name, {"actor": actor, "path": request.url.path, **context}
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def budgets(
+    request: Request,
+    actor: Annotated[Actor, page_requires("kpis:read")],
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+) -> HTMLResponse:
+    state = request.app.state.finance
+    page = budgets_page(state.context, state.engine, month, _now(request))
+    return _render(request, "budgets.html", actor, page=page, title="Budgets")
+
+
+@router.get("/costs", response_class=HTMLResponse)
+def costs(
+    request: Request,
+    actor: Annotated[Actor, page_requires("costs:read")],
+    group_by: Annotated[
+        str, Query(pattern=r"^(service|account|region|provider|tag:[^\"\\]{1,128})$")
+    ] = "service",
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    tag_key: Annotated[str | None, Query(max_length=128)] = None,
+) -> HTMLResponse:
+    state = request.app.state.finance
+    if tag_key:
+        group_by = f"tag:{tag_key}"
+    breakdown = explore_costs(state.context, group_by, month, _now(request))
+    following = breakdown.month.next()
+    document = breakdown_json(breakdown)
+    top = max((abs(row.amount) for row in breakdown.rows), default=0) or 1
+    widths = [f"{abs(row.amount) / top * 100:.1f}%" for row in breakdown.rows]
+    return _render(
+        request,
+        "costs.html",
+        actor,
+        title="Cost explorer",
+        doc=document,
+        rows=list(zip(document["rows"], widths, strict=True)),  # type: ignore[call-overload]
+        groups=GROUPS,
+        group_by=group_by,
+        previous_month=str(breakdown.month.previous()),
+        next_month=None if following.start > _now(request) else str(following),
+    )
+
+
+@router.get("/forecasts", response_class=HTMLResponse)
+def forecasts(
+    request: Request,
+    actor: Annotated[Actor, page_requires("kpis:read")],
+    months: Annotated[int, Query(ge=1, le=12)] = 3,
+) -> HTMLResponse:
+    state = request.app.state.finance
+    page = backtest_page(state, months)
+    return _render(request, "forecasts.html", actor, title="Forecast accuracy", page=page)
+
+
+@router.get("/slo", response_class=HTMLResponse)
+def slo(request: Request, actor: Annotated[Actor, page_requires("slo:read")]) -> HTMLResponse:
+    state = request.app.state.finance
+    rows = slo_page(state.context, state.engine, _now(request))
+    return _render(request, "slo.html", actor, title="Service levels", rows=rows)
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin(request: Request, token: str | None = None) -> Response:
+    if not token:
+        return _render(request, "signin.html", None, title="Sign in", reason=None, status=200)
+    state = request.app.state.finance
+    try:
+        session = exchange_signin(state.engine, token, _now(request))
+    except InvalidTokenError as exc:
+        page = _render(request, "signin.html", None, title="Sign in", reason=str(exc), status=401)
+        page.status_code = 401
+        return page
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.token,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.get("/signout")
+def signout() -> Response:
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def install_dashboard(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(PageAuthError)
+    def _page_auth(request: Request, exc: PageAuthError) -> HTMLResponse:
+        title = "Not allowed" if exc.status == 403 else "Sign in"
+        response = _render(
+            request, "signin.html", None, title=title, reason=exc.reason, status=exc.status
+        )
+        response.status_code = exc.status
+        return response

@@ -1,0 +1,49 @@
+"""A signed-in dashboard over seeded spend: an installed pack, 70 days of the demo's FOCUS
+export, two budgets, a steward and a catalyst bound."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from finance_pack_api_support import CATALYST, STEWARD, Api
+
+from brctl.cli import main
+from finance_pack.sandbox.seed_spend import write_focus_csv
+
+__all__ = ["CATALYST", "STEWARD", "Api", "dashboard"]
+
+
+@pytest.fixture(scope="module")
+def seeded_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    from brctl.install import apply_plan, plan_install
+    from brctl.packs import get_pack
+
+    target = tmp_path_factory.mktemp("dash") / "deploy"
+    apply_plan(plan_install(get_pack("finance"), target))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BLACKROAD_HOME", str(target))
+        for name in ("FINANCE_DATABASE_URL", "FINANCE_COST_STORE_URL", "BLACKROAD_SUBJECT"):
+            patch.delenv(name, raising=False)
+        yesterday = datetime.now(UTC).date() - timedelta(days=1)
+        export = target / "focus.csv"
+        write_focus_csv(export, yesterday - timedelta(days=70), yesterday)
+        assert main(["finance", "ingest", "focus", str(export)]) == 0
+        for name, amount, team in (("platform", "5200", "platform"), ("web", "900", "web")):
+            args = ["finance", "budget", "set", name, "--amount", amount, "--currency", "USD"]
+            assert main([*args, "--tag", f"team={team}", "--threshold", "80"]) == 0
+        yield target
+
+
+@pytest.fixture
+def dashboard(seeded_target: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    monkeypatch.setenv("BLACKROAD_HOME", str(seeded_target))
+    api = Api(seeded_target)
+    yield api
+    api.engine.dispose()

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from finance_pack.sandbox.seed_spend import write_focus_csv
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def seeded(brctl: Run, installed_target: Path, tmp_path: Path) -> Path:
+    export = tmp_path / "focus.csv"
+    write_focus_csv(export, date(2025, 9, 1), date(2026, 10, 20))
+    code, _, err = brctl("finance", "ingest", "focus", str(export), "--format", "json")
+    assert code == 0, err
+    return export
+
+
+def test_backtest_json_rows_carry_bias_beside_mape_by_day(brctl: Run, seeded: Path) -> None:
+    code, out, err = brctl("finance", "forecast", "backtest", "--months", "1", "--format", "json")
+    assert code == 0, err
+    for row in json.loads(out):
+        assert isinstance(row["bias_5_25"], float)
+        assert abs(row["bias_5_25"]) <= row["mape_5_25"]
+        assert set(row["mape_by_day"]) >= {"5", "25"}
+
+
+def test_backtest_table_shows_bias_and_mape(brctl: Run, seeded: Path) -> None:
+    code, out, err = brctl("finance", "forecast", "backtest", "--months", "1", "--format", "csv")
+    assert code == 0, err
+    header = out.splitlines()[0].split(",")
+    assert {"mape_5_25", "bias_5_25", "mape_day_5"} <= set(header)
