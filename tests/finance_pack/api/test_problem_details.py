@@ -70,15 +70,6 @@ def test_audit_since_takes_an_iso_time(api: Api) -> None:
     assert response.status_code == 200
 
 
-def test_an_oversized_body_is_a_413_problem(api: Api) -> None:
-    response = api.client.put(
-        "/v1/budgets/x",
-        content=b"{" + b" " * (1 << 20) + b"}",
-        headers={**_as(api, STEWARD), "content-type": "application/json"},
-    )
-    _problem(response, 413)
-
-
 def test_a_wrong_method_lists_every_method_the_path_serves(api: Api) -> None:
     response = api.client.post("/v1/budgets/x", headers=_as(api, STEWARD))
     _problem(response, 405)
@@ -123,6 +114,9 @@ def test_openapi_declares_each_error_status_with_the_problem_schema(api: Api) ->
         ("DELETE", "/v1/budgets/{name}"): [401, 403, 404, 422, 503],
         ("GET", "/v1/kpis"): [401, 403, 404, 422, 503],
         ("GET", "/v1/slo"): [401, 403, 503],
+        # Routers other engineers added: declared without doing anything.
+        ("GET", "/v1/costs"): [401, 403, 404, 422, 503],
+        ("GET", "/v1/forecast/backtest"): [401, 403, 404, 422, 503],
     }
     for path, _method, operation in _operations(schema):
         for code, response in operation["responses"].items():
