@@ -30,11 +30,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-OPERATION_SUMMARIES = [
-    "Budgets in force, with their source",
-    "Create or replace a budget (audited)",
-    "Audit records, oldest first",
-]
+OPERATION_SUMMARIES = ["/v1/budgets/{name}", "/v1/audit", "/v1/kpis"]  # operations, by path
 
 
 @dataclass(frozen=True)
