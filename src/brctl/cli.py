@@ -1,180 +1,206 @@
-"""`brctl`: the root command. Packs found through entry points add their own sub-commands."""
+"""`brctl`: the root command. Packs found through entry points add their own sub-commands.
+
+Start-up stays fast because a command group's module is imported only when the command line
+names it: `brctl --help` lists the groups from short descriptions, `brctl finance ...` loads the
+finance pack's commands and nothing else. Every failure reaches the user as a short message and
+an exit code, here in one place (`main`); a traceback only with `--debug`.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
-from typing import Annotated
+import traceback
+from collections.abc import Callable
+from functools import partial
+from importlib import import_module
+from typing import Annotated, Any
 
 import typer
+import typer.main
 from rich.console import Console
 
 from brctl import __version__
-from brctl.errors import CommandError, ValidationError
-from brctl.install import Action, apply_plan, plan_install, read_record, uninstall
-from brctl.manifest import Manifest
-from brctl.options import TargetOption
-from brctl.output import OutputFormat, render
-from brctl.packs import discover_packs, get_pack, pack_exit_code
-from brctl.roles_cli import app as roles_app
-from brctl.target import pack_dir, resolve_target
-from brctl.yamlfile import load_model
+from brctl.errors import CommandError
+from brctl.pack_cli import pack_app
+from brctl.packs import discover_packs, pack_exit_code
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+__all__ = ["app", "entry", "main"]
 
-app = typer.Typer(
-    help="BlackRoad pack manager.\n\nExample: brctl pack install finance --target=/srv/blackroad",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-pack_app = typer.Typer(help="Install, list, validate and uninstall packs.", no_args_is_help=True)
-app.add_typer(pack_app, name="pack")
-app.add_typer(roles_app, name="roles")
+DEBUG_FLAG = "--debug"
+DEBUG_ENV = "BRCTL_DEBUG"
+
+console = Console(soft_wrap=True, emoji=False)
+err_console = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 
 
-@app.callback(invoke_without_command=True)
+def _new_root() -> typer.Typer:
+    root = typer.Typer(
+        help="BlackRoad pack manager.\n\n"
+        "Example: brctl pack install finance --target=/srv/blackroad",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    root.callback(invoke_without_command=True)(_root)
+    root.add_typer(pack_app, name="pack")
+    return root
+
+
+# Built-in groups loaded on demand: name -> (module with a Typer `app`, its one-line help).
+_LAZY_GROUPS = {
+    "roles": ("brctl.roles_cli", "Bind, unbind, list and check a pack's role bindings."),
+}
+
+
 def _root(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    _debug: Annotated[
+        bool,
+        typer.Option(DEBUG_FLAG, help="Show the full traceback of an unexpected error."),
+    ] = False,
 ) -> None:
     if version:
         console.print(f"brctl {__version__}")
         raise typer.Exit()
 
 
-@pack_app.command("install")
-def install_cmd(
-    name: Annotated[str, typer.Argument(help="Pack to install, e.g. finance.")],
-    target: TargetOption = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan only.")] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite operator-edited files.")
-    ] = False,
-) -> None:
-    """Lay a pack out under TARGET/packs/NAME; idempotent and all-or-nothing.
-
-    Example: brctl pack install finance --target=/srv/blackroad
-    """
-    pack = get_pack(name)
-    root = resolve_target(target)
-    plan = plan_install(pack, root, force=force)
-    if not plan.changes:
-        console.print(
-            f"[green]{pack.name} {pack.version} is up to date in {plan.directory}: no changes[/]"
-        )
-        return
-    for step in plan.changes:
-        console.print(f"  {step.action.value:<17} {step.writes or step.path}")
-    if dry_run:
-        console.print(f"dry run: {len(plan.changes)} change(s) planned, nothing written")
-        return
-    apply_plan(plan)
-    verb = "upgraded" if plan.previous_version else "installed"
-    console.print(f"[green]{verb} {pack.name} {pack.version} into {plan.directory}[/]")
-    for step in plan.edited():
-        console.print(
-            f"[yellow]kept your edited {step.path}; the new version is {step.path}.new[/]"
-        )
-    if any(s.action is Action.OVERWRITE_EDITED for s in plan.steps):
-        console.print("[yellow]--force overwrote operator-edited files[/]")
+app = _new_root()  # the static part (`pack`); `main` adds the other groups per command line
 
 
-@pack_app.command("list")
-def list_cmd(
-    target: TargetOption = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
-) -> None:
-    """List available packs and what is installed in the target.
-
-    Example: brctl pack list --target=/srv/blackroad --format json
-    """
-    root = resolve_target(target)
-    rows = []
-    for name, pack in sorted(discover_packs().items()):
-        record = read_record(pack_dir(root, name)) if pack_dir(root, name).exists() else None
-        rows.append(
-            {
-                "pack": name,
-                "available": pack.version,
-                "installed": record.get("version") if record else None,
-                "path": str(pack_dir(root, name)) if record else None,
-                "description": pack.description,
-            }
-        )
-    render(rows, fmt, title=f"Packs in {root}")
+def _first_command(args: list[str]) -> str | None:
+    """The group the command line names (the root has only flags, none taking a value)."""
+    for arg in args:
+        if arg == "--":
+            return None
+        if not arg.startswith("-"):
+            return arg
+    return None
 
 
-@pack_app.command("validate")
-def validate_cmd(
-    path: Annotated[Path | None, typer.Argument(help="pack.yaml to check.")] = None,
-    target: TargetOption = None,
-) -> None:
-    """Validate a pack manifest against the schema; errors name file, line and field.
+def _stub(help_text: str) -> typer.Typer:
+    """Stands in for a group the command line does not name: only its help line is shown."""
+    stub = typer.Typer(help=help_text)
 
-    Example: brctl pack validate /srv/blackroad/packs/finance/pack.yaml
-    """
-    paths = [path] if path else sorted(resolve_target(target).glob("packs/*/pack.yaml"))
-    if not paths:
-        raise ValidationError("no pack.yaml given and none installed in the target")
-    for manifest_path in paths:
-        manifest = load_model(Manifest, manifest_path)
-        console.print(f"[green]ok[/] {manifest_path}: {manifest.name} {manifest.version}")
+    @stub.callback(invoke_without_command=True)
+    def _listed_only() -> None:
+        """Never invoked: a named group is loaded for real."""
+
+    return stub
 
 
-@pack_app.command("uninstall")
-def uninstall_cmd(
-    name: Annotated[str, typer.Argument(help="Pack to remove.")],
-    target: TargetOption = None,
-    purge: Annotated[bool, typer.Option("--purge", help="Also delete state/ and edits.")] = False,
-) -> None:
-    """Remove a pack's files; keeps state/ and operator-edited files unless --purge.
-
-    Example: brctl pack uninstall finance --target=/srv/blackroad
-    """
-    result = uninstall(get_pack(name), resolve_target(target), purge=purge)
-    console.print(
-        f"removed {len(result.removed)} file(s)" + (" and all state" if result.purged else "")
-    )
-    for rel in result.kept_edited:
-        console.print(f"[yellow]kept edited {rel}[/]")
+def _module_app(module: str) -> typer.Typer:
+    loaded: typer.Typer = import_module(module).app
+    return loaded
 
 
-_added_packs: set[str] = set()
+def _group_loaders() -> dict[str, tuple[Callable[[], typer.Typer], str]]:
 
-
-def _add_pack_commands() -> None:
+    loaders: dict[str, tuple[Callable[[], typer.Typer], str]] = {
+        name: (partial(_module_app, module), help_text)
+        for name, (module, help_text) in _LAZY_GROUPS.items()
+    }
     for pack in discover_packs().values():
-        if pack.name in _added_packs:
-            continue
-        _added_packs.add(pack.name)
         if pack.command is not None:
-            app.add_typer(pack.command(), name=pack.name, help=pack.description)
+            loaders[pack.name] = (pack.command, pack.description)
+    return loaders
+
+
+def build_app(args: list[str]) -> typer.Typer:
+    """The root command for this command line, with only the group it names loaded."""
+    root = _new_root()
+    wanted = _first_command(args)
+    for name, (load, help_text) in _group_loaders().items():
+        root.add_typer(load() if name == wanted else _stub(help_text), name=name)
+    return root
+
+
+def _click_class(name: str) -> type[Exception]:
+    # Typer >= 0.29 bundles its own Click (`typer._click`), older Typer uses the `click` package:
+    # Typer's own BadParameter derives from whichever Click is in use, so look there.
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
+
+
+def _click_exception_type() -> type[Exception]:
+    return _click_class("ClickException")
+
+
+def _usage_error_type() -> type[Exception]:
+    return _click_class("UsageError")
+
+
+def _command_path(command: Any, args: list[str]) -> str:
+    """`brctl finance kpi`: the command the line reached, following sub-command names."""
+    path = ["brctl"]
+    for arg in args:
+        sub = getattr(command, "commands", {}).get(arg)
+        if sub is not None:
+            command = sub
+            path.append(arg)
+        elif not arg.startswith("-"):
+            break
+    return " ".join(path)
+
+
+def _report_click_error(exc: Any, command: Any, args: list[str]) -> int:
+    """One or two lines: what is wrong, and which --help to read."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help is the answer
+        exc.show()
+        return int(exc.exit_code)
+    # Typer 0.29 prefixes pydantic-style "Value error, " to a bad choice: noise to a user.
+    message = str(exc.format_message()).replace("Value error, ", "")
+    err_console.print(f"[red]error:[/] {message}", soft_wrap=True)
+    if isinstance(exc, _usage_error_type()):
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path if ctx is not None else _command_path(command, args)
+        err_console.print(f"Try '{where} --help' for help.", soft_wrap=True)
+    return int(exc.exit_code)
+
+
+def _report_unexpected(exc: BaseException, debug: bool) -> int:
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+        return 1
+    summary = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    err_console.print(
+        f"[red]error:[/] unexpected {type(exc).__name__}" + (f": {summary}" if summary else ""),
+        soft_wrap=True,
+    )
+    err_console.print(f"  hint: rerun with {DEBUG_FLAG} to see the traceback", soft_wrap=True)
+    return 1
+
+
+def _pop_debug(args: list[str]) -> bool:
+    """`--debug` anywhere before `--` (users add it at the end of a failing command)."""
+    end = args.index("--") if "--" in args else len(args)
+    found = DEBUG_FLAG in args[:end]
+    args[:end] = [a for a in args[:end] if a != DEBUG_FLAG]
+    return found or os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; every `CommandError` becomes one clear message and its exit code."""
-    _add_pack_commands()
+    """Entry point; every error becomes a short message and an exit code (2: bad usage)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = _pop_debug(args)
+    command: Any = None
     try:
-        result = app(args=argv, standalone_mode=False)
+        command = typer.main.get_command(build_app(args))
+        result = command.main(args=args, prog_name="brctl", standalone_mode=False)
     except CommandError as exc:
-        err_console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/] {exc}", soft_wrap=True)
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")
-        return 1
-    except (typer.BadParameter, Exception) as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
+        return 130
+    except _click_exception_type() as exc:
+        return _report_click_error(exc, command, args)
+    except Exception as exc:
         code = pack_exit_code(exc)  # a pack's own error types map to exit codes in the pack
         if code is None:
-            raise
-        err_console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            return _report_unexpected(exc, debug)
+        err_console.print(f"[red]error:[/] {exc}", soft_wrap=True)
         return code
     return result if isinstance(result, int) else 0
 

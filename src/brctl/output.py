@@ -10,8 +10,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
 
 class OutputFormat(StrEnum):
@@ -49,7 +51,7 @@ def render(
     console: Console | None = None,
 ) -> None:
     """Print `rows`; `columns` picks and orders the table and CSV columns (JSON keeps all)."""
-    console = console or Console()
+    console = console or Console(emoji=False)  # print text as it is: `:red_circle:` stays
     cols = list(columns or (rows[0].keys() if rows else []))
     if fmt is OutputFormat.JSON:
         print(to_json(list(rows)))
@@ -62,9 +64,49 @@ def render(
             writer.writerow({k: "" if row.get(k) is None else _cell(row.get(k)) for k in cols})
         print(buffer.getvalue(), end="")
         return
+    headers = [col.replace("_", " ") for col in cols]
+    cells = [[_cell(row.get(col)) for col in cols] for row in rows]
+    table = _fitting_table(headers, cells, title, console.width)
+    console.print(table if table is not None else _stacked(headers, cells, title))
+
+
+def _longest_word(text: str) -> int:
+    return max((cell_len(word) for word in text.split()), default=0)
+
+
+# A table's frame: "│ " before the first column, " │ " between columns, " │" after the last.
+def _frame_width(column_count: int) -> int:
+    return 3 * column_count + 1
+
+
+def _fitting_table(
+    headers: Sequence[str], cells: Sequence[Sequence[str]], title: str | None, width: int
+) -> Table | None:
+    """A table whose columns are never narrower than their longest word, so a number, date or
+    status is never broken across lines; None when that cannot fit in `width`."""
+    widest_words = [
+        max([_longest_word(header)] + [_longest_word(row[i]) for row in cells])
+        for i, header in enumerate(headers)
+    ]
+    if sum(widest_words) + _frame_width(len(headers)) > width:
+        return None
     table = Table(title=title, show_lines=False)
-    for col in cols:
-        table.add_column(col.replace("_", " "), overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(row.get(col)) for col in cols))
-    console.print(table)
+    for i, header in enumerate(headers):
+        single_words = all(len(row[i].split()) <= 1 for row in cells)
+        table.add_column(header, min_width=widest_words[i], no_wrap=single_words)
+    for row in cells:
+        table.add_row(*row)
+    return table
+
+
+def _stacked(headers: Sequence[str], cells: Sequence[Sequence[str]], title: str | None) -> Group:
+    """Too narrow for a table: one block per row, a field per line (`name  value`)."""
+    blocks: list[RenderableType] = [Text(title, style="bold")] if title else []
+    for row in cells:
+        block = Table(box=None, show_header=False, padding=(0, 1, 0, 0))
+        block.add_column(style="dim", no_wrap=True)
+        block.add_column(overflow="fold")
+        for header, value in zip(headers, row, strict=True):
+            block.add_row(header, value)
+        blocks += [Text(""), block]
+    return Group(*blocks)

@@ -47,7 +47,7 @@ app = typer.Typer(
     "Example: brctl roles bind user:alice@example.com policy-steward",
     no_args_is_help=True,
 )
-console = Console(soft_wrap=True)
+console = Console(soft_wrap=True, emoji=False)
 
 PackOption = Annotated[
     str | None,

@@ -7,12 +7,15 @@ from contextlib import AbstractContextManager
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
-
-import typer
+from typing import TYPE_CHECKING
 
 from brctl.packs import Pack
-from brctl.roles import RoleChange
 from finance_pack import __version__
+
+if TYPE_CHECKING:
+    import typer
+
+    from brctl.roles import RoleChange
 
 SHIPPED_DIR = "pack"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -10,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from finance_pack.access.actors import Actor
 from finance_pack.access.audit import read_audit, revoke_token_audited
 from finance_pack.api.auth import AccessState, authenticated, require
+from finance_pack.api.params import IsoDateTime
 from finance_pack.domain.instants import as_utc
 from finance_pack.errors import NotFoundError
 
@@ -30,7 +30,7 @@ def whoami(actor: Annotated[Actor, authenticated()]) -> dict[str, Any]:
 def audit(
     request: Request,
     _actor: Annotated[Actor, require("audit:read")],
-    since: Annotated[datetime | None, Query(description="ISO 8601 time; UTC when naive")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="ISO 8601 time; UTC when naive")] = None,
     subject: Annotated[str | None, Query(description="actor or target")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[dict[str, Any]]:

@@ -32,13 +32,17 @@ class ApiMetrics:
             request: Request, call_next: Callable[[Request], Awaitable[Response]]
         ) -> Response:
             started = time.perf_counter()
-            response = await call_next(request)
-            route = request.scope.get("route")
-            # The route template, not the raw path, keeps label cardinality bounded.
-            template = getattr(route, "path", "unmatched")
-            self.requests.labels(template, request.method, str(response.status_code)).inc()
-            self.latency.labels(template).observe(time.perf_counter() - started)
-            return response
+            status = 500  # what the client gets when the handler raises past every handler
+            try:
+                response = await call_next(request)
+                status = response.status_code
+                return response
+            finally:
+                route = request.scope.get("route")
+                # The route template, not the raw path, keeps label cardinality bounded.
+                template = getattr(route, "path", "unmatched")
+                self.requests.labels(template, request.method, str(status)).inc()
+                self.latency.labels(template).observe(time.perf_counter() - started)
 
         @app.get("/metrics", include_in_schema=False)
         def metrics() -> Response:

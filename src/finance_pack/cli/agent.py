@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from sqlalchemy import Engine
 
-from finance_pack.agents.budgeteer.factory import build_budgeteer
-from finance_pack.agents.runtime import AgentLoop, Tick, stop_on_signals
 from finance_pack.cli.common import (
     TargetOption,
     configure_logging,
@@ -19,6 +17,9 @@ from finance_pack.cli.common import (
     open_state,
 )
 from finance_pack.context import PackContext
+
+if TYPE_CHECKING:
+    from finance_pack.agents.runtime import Tick
 
 app = typer.Typer(help="Run the pack's agents.", no_args_is_help=True)
 
@@ -42,6 +43,8 @@ def _build(name: AgentName, context: PackContext, engine: Engine) -> tuple[Tick,
 
         bot = build_invoice_bot(context, engine)
         return bot.tick, bot.replica
+    from finance_pack.agents.budgeteer.factory import build_budgeteer
+
     budgeteer = build_budgeteer(context, engine)
     return budgeteer.tick, budgeteer.replica
 
@@ -59,6 +62,8 @@ def run(
     Example: brctl finance agent run budgeteer --target=/srv/blackroad
     (or: brctl finance agent run cost-watcher, invoice-bot)
     """
+    from finance_pack.agents.runtime import AgentLoop, stop_on_signals
+
     configure_logging()
     context = open_context(target)
     tick, replica = _build(name, context, open_state(context))

@@ -8,7 +8,6 @@ import typer
 
 from finance_pack.access.actors import ActingAsOption, authorize_cli
 from finance_pack.access.audit import record_audit
-from finance_pack.agents.budgeteer.factory import build_budgeteer
 from finance_pack.cli.common import TargetOption, console, now, open_context, open_state
 
 app = typer.Typer(help="The Budgeteer's manual controls.", no_args_is_help=True)
@@ -30,6 +29,8 @@ def run_now(
     context = open_context(target)
     actor = authorize_cli(context, "budgets:write", acting_as)
     engine = open_state(context)
+    from finance_pack.agents.budgeteer.factory import build_budgeteer
+
     budgeteer = build_budgeteer(context, engine)
     at = now()
     posted = budgeteer.run_now(at, channel or None)

@@ -8,12 +8,6 @@ import typer
 
 from brctl.output import render
 from finance_pack.cli.common import FormatOption, OutputFormat, TargetOption, now, open_context
-from finance_pack.services.cost_explorer import (
-    COLUMNS,
-    breakdown_json,
-    breakdown_rows,
-    explore_costs,
-)
 
 
 def costs(
@@ -33,6 +27,13 @@ def costs(
 
     Example: brctl finance costs --group-by tag:team --month 2026-11 --format csv
     """
+    from finance_pack.services.cost_explorer import (  # Ibis and DuckDB: only when run
+        COLUMNS,
+        breakdown_json,
+        breakdown_rows,
+        explore_costs,
+    )
+
     context = open_context(target)
     breakdown = explore_costs(context, group_by, month, now())
     if fmt is OutputFormat.JSON:

@@ -11,7 +11,7 @@ import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,7 +19,9 @@ from rich.table import Table
 
 from brctl.errors import CommandError
 from finance_pack.cli.common import FormatOption, OutputFormat, console
-from finance_pack.sandbox.demo import DemoSession, run_demo
+
+if TYPE_CHECKING:
+    from finance_pack.sandbox.demo import DemoSession
 
 
 def _stop_on_sigterm() -> None:
@@ -94,6 +96,8 @@ def demo(
 
     Example: brctl finance demo --once --format json
     """
+    from finance_pack.sandbox.demo import run_demo  # the sandbox's servers load slowly
+
     _stop_on_sigterm()
     # With --format json, stdout carries only the JSON document; the tour goes to stderr.
     out = Console(stderr=True, soft_wrap=True) if fmt is OutputFormat.JSON else console

@@ -11,10 +11,10 @@ from finance_pack.cli.common import (
     FormatOption,
     OutputFormat,
     TargetOption,
+    err_console,
     open_context,
     open_state,
 )
-from finance_pack.services.backtest import forecast_backtest
 
 app = typer.Typer(help="Forecast quality.", no_args_is_help=True)
 
@@ -37,6 +37,8 @@ def backtest_cmd(
 
     Example: brctl finance forecast backtest --months 6 --format json
     """
+    from finance_pack.services.backtest import forecast_backtest
+
     context = open_context(target)
     outcome = forecast_backtest(
         open_state(context),
@@ -46,23 +48,31 @@ def backtest_cmd(
         names=budget,
     )
     results, as_of = outcome.results, outcome.as_of
+    replayed = max((r.months for r in results), default=0)
+    if replayed < months:
+        err_console.print(
+            f"note: replayed {replayed} month(s), not {months}: the cost store holds only "
+            f"{replayed} complete month(s) of data"
+        )
     if fmt is OutputFormat.JSON:
         render([r.to_json_dict() for r in results], fmt)
         return
+    # People read percentages; CSV carries numbers only (percent values, no "%").
+    sign = "%" if fmt is OutputFormat.TABLE else ""
     rows = []
     for result in results:
         row: dict[str, object] = {
             "forecaster": result.forecaster,
             "months": result.months,
             "budgets": result.series,
-            "mape_5_25": _pct(result.mape_5_25),
-            "bias_5_25": None if result.bias_5_25 is None else f"{result.bias_5_25:+.1f}%",
+            "mape_5_25": _pct(result.mape_5_25, sign),
+            "bias_5_25": None if result.bias_5_25 is None else f"{result.bias_5_25:+.1f}{sign}",
             "interval_coverage": None
             if result.interval_coverage is None
-            else f"{result.interval_coverage:.0%}",
+            else _pct(result.interval_coverage * 100, sign, digits=0),
         }
         for day in (1, 5, 10, 15, 20, 25):
-            row[f"mape_day_{day}"] = _pct(result.mape_by_day.get(day))
+            row[f"mape_day_{day}"] = _pct(result.mape_by_day.get(day), sign)
         rows.append(row)
     render(
         rows,
@@ -71,5 +81,5 @@ def backtest_cmd(
     )
 
 
-def _pct(value: float | None) -> str | None:
-    return None if value is None else f"{value:.1f}%"
+def _pct(value: float | None, sign: str, digits: int = 1) -> str | None:
+    return None if value is None else f"{value:.{digits}f}{sign}"

@@ -7,17 +7,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from brctl.output import render
 from finance_pack.access.actors import ActingAsOption, Actor, authorize_cli
@@ -32,13 +25,14 @@ from finance_pack.cli.common import (
     open_state,
 )
 from finance_pack.context import PackContext
-from finance_pack.costs.currency_rule import CurrencyRule
-from finance_pack.costs.ingest import FileKind, IngestReport, ProgressCallback, ingest_files
-from finance_pack.costs.ingest import Progress as IngestProgress
-from finance_pack.costs.snapshots import open_for_writing
-from finance_pack.costs.store import CostStore
 from finance_pack.domain.fx import FxTable
 from finance_pack.errors import UsageError
+
+if TYPE_CHECKING:
+    # The cost store loads Ibis and DuckDB: only the commands that ingest import it.
+    from finance_pack.costs.ingest import FileKind, IngestReport, ProgressCallback
+    from finance_pack.costs.ingest import Progress as IngestProgress
+    from finance_pack.costs.store import CostStore
 
 app = typer.Typer(help="Load cost data: FOCUS or CUR files, or AWS Cost Explorer.")
 
@@ -86,6 +80,8 @@ _stderr = Console(stderr=True, soft_wrap=True)
 
 @contextmanager
 def _writable_store(target: Path | None, wait: float) -> Iterator[CostStore]:
+    from finance_pack.costs.snapshots import open_for_writing
+
     context = open_context(target)
     with open_for_writing(
         context.cost_store_url, context.config.timezone, wait=wait, on_wait=_WaitingMessage(wait)
@@ -95,6 +91,8 @@ def _writable_store(target: Path | None, wait: float) -> Iterator[CostStore]:
 
 @contextmanager
 def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
     if not enabled:
         yield None
         return
@@ -136,6 +134,9 @@ def _run_files(
     wait: float,
     acting_as: str | None,
 ) -> None:
+    from finance_pack.costs.currency_rule import CurrencyRule
+    from finance_pack.costs.ingest import ingest_files
+
     context = open_context(target)
     actor = authorize_cli(context, COSTS_WRITE, acting_as)
     with (
@@ -215,6 +216,8 @@ def focus(
 
     Example: brctl finance ingest focus 'exports/2026-05/*.csv.gz' --source aws-payer
     """
+    from finance_pack.costs.ingest import FileKind
+
     _run_files(FileKind.FOCUS, paths, target, source, skip_bad_rows, rejects, fmt, wait, acting_as)
 
 
@@ -234,6 +237,8 @@ def cur(
 
     Example: brctl finance ingest cur 'cur/2026-05/*.parquet'
     """
+    from finance_pack.costs.ingest import FileKind
+
     _run_files(FileKind.CUR, paths, target, source, skip_bad_rows, rejects, fmt, wait, acting_as)
 
 

@@ -16,7 +16,6 @@ from finance_pack.cli.common import (
     open_state,
 )
 from finance_pack.domain.kpis import KpiReport, age_text
-from finance_pack.services.reporting import ReportSettings, budget_kpis
 
 # Scripts get every field (JSON, CSV); people get the figures they read, one budget a line.
 CSV_COLUMNS = [
@@ -95,6 +94,8 @@ def kpi(
 
     Example: brctl finance kpi --month 2026-11 --budget platform --format json
     """
+    from finance_pack.services.reporting import ReportSettings, budget_kpis
+
     context = open_context(target)
     config = context.config
     # One budget that cannot be computed is a row with its error; the rest are reported.

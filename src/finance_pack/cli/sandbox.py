@@ -11,17 +11,18 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
-from finance_pack.sandbox.servers import BackgroundServer
-from finance_pack.sandbox.slack import DEFAULT_TOKEN, SlackEmulator, create_app
-
 app = typer.Typer(
     help="Run a local sandbox service (Slack and Stripe emulators, AWS on moto).",
     no_args_is_help=True,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, emoji=False)
 
 if TYPE_CHECKING:
     from finance_pack.sandbox.aws import RunningAwsSandbox
+    from finance_pack.sandbox.servers import BackgroundServer
+
+# The emulators' web stack loads only when one runs; this is the token the Slack one accepts.
+DEFAULT_TOKEN = "xoxb-emulator-token"
 
 
 @app.callback()
@@ -41,6 +42,9 @@ def run_slack_sandbox(
     on_ready: Callable[[BackgroundServer], None] | None = None,
 ) -> None:
     """Serves the Slack emulator on `host:port` until `stop` is set."""
+    from finance_pack.sandbox.servers import BackgroundServer
+    from finance_pack.sandbox.slack import SlackEmulator, create_app
+
     emulator = SlackEmulator(tokens=(token,))
     with BackgroundServer(create_app(emulator), host, port, name="slack-emulator") as server:
         emulator.public_url = server.url

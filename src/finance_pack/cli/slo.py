@@ -11,7 +11,6 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
-from finance_pack.services.slos import slo_reports
 
 COLUMNS = [
     "slo",
@@ -35,6 +34,8 @@ def slo(target: TargetOption = None, fmt: FormatOption = OutputFormat.TABLE) -> 
 
     Example: brctl finance slo --format json
     """
+    from finance_pack.services.slos import slo_reports
+
     context = open_context(target)
     reports = slo_reports(context, open_state(context), now())
     render(

@@ -136,7 +136,7 @@ class KpiReport:
             "status": self.status.value,
             "thresholds_crossed": [str(threshold) for threshold in self.thresholds_crossed],
             "no_spend_in_scope": self.no_spend_in_scope,
-            "days_in_month": self.days_in_month,
+            "days_in_month": str(self.days_in_month),  # figures are decimal strings (README)
             "data_age_hours": _plain(self.data_age_hours),
             "stale": self.stale,
             "final": self.final,

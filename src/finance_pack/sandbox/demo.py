@@ -84,14 +84,17 @@ class DemoSession:
 
     def run(self, *args: str, show: bool = True, quiet_output: bool = False) -> str:
         """Run `brctl ARGS` in-process as an operator would; fail the demo on a non-zero exit."""
-        self.console.print(f"[bold cyan]$ brctl {shlex.join(args)}[/]")
+        # soft_wrap=False: a long line wraps between words, never through a number.
+        self.console.print(f"[bold cyan]$ brctl {shlex.join(args)}[/]", soft_wrap=False)
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = brctl_main(list(args))
         if code != 0:
             raise DemoStepFailed(f"brctl {shlex.join(args)} exited {code}:\n{err.getvalue()}")
         if show and not quiet_output:
-            self.console.print(out.getvalue().rstrip(), highlight=False, markup=False)
+            self.console.print(
+                out.getvalue().rstrip(), highlight=False, markup=False, soft_wrap=False
+            )
         return out.getvalue()
 
 
@@ -119,7 +122,7 @@ def start_slack(session: DemoSession) -> None:
     os.environ["FINANCE_SLACK_API_URL"] = session.slack.api_url
     os.environ["SLACK_BOT_TOKEN"] = session.slack.token
     session.urls["Slack emulator (what was posted)"] = session.slack.url
-    session.console.print(f"Slack Web API emulator on {session.slack.api_url}")
+    session.console.print(f"Slack Web API emulator on {session.slack.api_url}", soft_wrap=False)
     session.run("finance", "doctor")
 
 
@@ -135,7 +138,7 @@ def ingest_spend(session: DemoSession) -> None:
     yesterday = SYSTEM_CLOCK.now().date() - timedelta(days=1)
     export = session.target / "seed" / "focus-export.csv"
     rows = write_focus_csv(export, yesterday - timedelta(days=520), yesterday)
-    session.console.print(f"wrote {rows:,} FOCUS rows to {export}")
+    session.console.print(f"wrote {rows:,} FOCUS rows to {export}", soft_wrap=False)
     session.run("finance", "ingest", "focus", str(export))
 
 
@@ -183,7 +186,9 @@ def post_summary(session: DemoSession) -> None:
         files = [str(f.get("name")) for f in message.get("files") or []]
         text = str(message.get("text") or "").splitlines()[0][:100] if message.get("text") else ""
         what = f"chart {', '.join(files)} (in the summary's thread)" if files else text
-        session.console.print(f"  #{message['channel_name']}: {what}", markup=False)
+        session.console.print(
+            f"  #{message['channel_name']}: {what}", markup=False, soft_wrap=False
+        )
 
 
 def deliver_invoice(session: DemoSession) -> None:
@@ -284,7 +289,7 @@ STEPS: list[Step] = [
 
 
 @contextmanager
-def _demo_environment(target: Path) -> Iterator[None]:
+def _demo_environment(target: Path, width: int) -> Iterator[None]:
     """The demo's commands find the sandbox through the environment, as an operator's would."""
     keys = (
         "BLACKROAD_HOME",
@@ -295,8 +300,9 @@ def _demo_environment(target: Path) -> Iterator[None]:
     )
     saved = {key: os.environ.get(key) for key in (*keys, "COLUMNS")}
     os.environ["BLACKROAD_HOME"] = str(target)
-    # The tour's tables are captured, not written to a terminal: give them room to read well.
-    os.environ["COLUMNS"] = str(max(shutil.get_terminal_size((150, 40)).columns, 150))
+    # The tour's output is captured, then shown on the demo's console: lay tables out for its
+    # width (narrow ones stack), so the terminal never wraps a line through a number.
+    os.environ["COLUMNS"] = str(width)
     os.environ.pop("BLACKROAD_SUBJECT", None)
     try:
         yield
@@ -353,7 +359,7 @@ def run_demo(
     """Play every step (stopping at the first failure), then `keep_serving` unless a step
     failed; the sandbox's servers and child processes stop when this returns."""
     prepare_target(target, fresh=fresh, force=force)
-    with ExitStack() as stack, _demo_environment(target):
+    with ExitStack() as stack, _demo_environment(target, console.width):
         children = stack.enter_context(Children(target / "logs"))
         session = DemoSession(
             target=target, console=console, stack=stack, port=port, children=children
@@ -367,7 +373,7 @@ def run_demo(
                 Rule("[bold]Everything above ran on this machine's loopback, no credentials[/]")
             )
             for name, url in session.urls.items():
-                console.print(f"  {name}: {url}", markup=False, highlight=False)
+                console.print(f"  {name}: {url}", markup=False, highlight=False, soft_wrap=False)
             if keep_serving is not None:
                 keep_serving(session)
         return session

@@ -55,4 +55,4 @@ def show_api(base: str, console: Console, tokens: dict[str, str]) -> None:
         ]
     console.print(table)
     for line in metrics:
-        console.print(f"  /metrics: {line}", markup=False)
+        console.print(f"  /metrics: {line}", markup=False, soft_wrap=False)

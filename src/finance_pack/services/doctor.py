@@ -41,7 +41,8 @@ def check_state_store(context: PackContext) -> list[Finding]:
             Finding(
                 "state store",
                 Status.WARN,
-                f"{where}: schema {current or 'empty'}, newest {head}: run db upgrade",
+                f"{where}: schema {current or 'empty'}, newest {head}: run "
+                "`brctl finance db upgrade` (`brctl finance up` also does it)",
             )
         ]
     return [Finding("state store", Status.OK, f"{where}: schema {current}")]

@@ -116,8 +116,8 @@ def test_a_failed_audit_write_rolls_the_token_back(
         raise RuntimeError("audit store rejected the record")
 
     monkeypatch.setattr("finance_pack.services.tokens.record_audit", broken)
-    with pytest.raises(RuntimeError):
-        brctl("finance", "token", "create", ALICE)
+    code, _, err = brctl("finance", "token", "create", ALICE)
+    assert code == 1 and "unexpected RuntimeError: audit store rejected the record" in err
     engine = make_engine(load_context(installed_target).state_db_url)
     with engine.connect() as connection:
         assert list_tokens(connection) == []

@@ -15,7 +15,7 @@ from finance_pack.api.app import create_app
 from finance_pack.context import load_context
 from finance_pack.sandbox.testing import RunningSlackEmulator
 from finance_pack.store.engine import make_engine
-from finance_pack.store.migrate import upgrade
+from finance_pack.store.migrate import head_revision, upgrade
 
 
 def _client(target: Path, *, migrate: bool = True) -> TestClient:
@@ -46,13 +46,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _run_up_until_ready(installed_target: Path, extra_env: dict[str, str]) -> tuple[int, str]:
-    """Start `brctl finance up`, wait for /readyz, send SIGTERM; (exit status, output)."""
+def _run_up_until_ready(
+    installed_target: Path, extra_env: dict[str, str], *args: str, ready: bool = True
+) -> tuple[int, str, dict[str, object]]:
+    """Start `brctl finance up`, wait for /readyz, send SIGTERM; (exit status, output, readyz)."""
     port = _free_port()
     brctl = Path(sys.executable).with_name("brctl")
     env = {**os.environ, "BLACKROAD_HOME": str(installed_target), **extra_env}
     process = subprocess.Popen(
-        [str(brctl), "finance", "up", "--port", str(port)],
+        [str(brctl), "finance", "up", "--port", str(port), *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -68,25 +70,43 @@ def _run_up_until_ready(installed_target: Path, extra_env: dict[str, str]) -> tu
                 assert process.poll() is None, process.stdout.read() if process.stdout else ""
                 assert time.monotonic() < deadline, "API did not start"
                 time.sleep(0.2)
-        assert response.json()["status"] == "ready"
+        assert response.status_code == (200 if ready else 503), response.text
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=60)
-        return process.returncode, output
+        return process.returncode, output, response.json()
     finally:
         if process.poll() is None:
             process.kill()
 
 
-def test_up_serves_and_exits_zero_on_sigterm(installed_target: Path) -> None:
-    code, output = _run_up_until_ready(installed_target, {"SLACK_BOT_TOKEN": ""})
+def test_up_is_not_ready_while_an_agent_could_not_start(installed_target: Path) -> None:
+    code, output, readyz = _run_up_until_ready(
+        installed_target, {"SLACK_BOT_TOKEN": ""}, ready=False
+    )
     assert code == 0
     assert "budgeteer not started" in output
+    assert readyz == {
+        "status": "agents-failed",
+        "schema": head_revision(),
+        "agents": {
+            "budgeteer": "not started: set SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_FILE",
+            "cost-watcher": "not started: set SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_FILE",
+        },
+    }
+
+
+def test_up_without_agents_serves_ready_and_exits_zero_on_sigterm(installed_target: Path) -> None:
+    code, _output, readyz = _run_up_until_ready(
+        installed_target, {"SLACK_BOT_TOKEN": ""}, "--no-agents"
+    )
+    assert code == 0 and readyz["status"] == "ready"
 
 
 def test_up_runs_the_budgeteer_and_stops_it_cleanly(
     installed_target: Path, slack_emulator: RunningSlackEmulator
 ) -> None:
     env = {"SLACK_BOT_TOKEN": slack_emulator.token, "FINANCE_SLACK_API_URL": slack_emulator.api_url}
-    code, output = _run_up_until_ready(installed_target, env)
+    code, output, readyz = _run_up_until_ready(installed_target, env)
     assert code == 0, output
+    assert readyz["status"] == "ready"
     assert "agent budgeteer started" in output and "agent budgeteer stopped" in output

@@ -203,3 +203,49 @@ def test_the_table_says_how_old_the_data_is(
     monkeypatch.setattr("finance_pack.cli.common.clock", FakeClock(later))
     code, out, _ = brctl("finance", "kpi", "--month", "2026-10", "--format", "csv")
     assert code == 0 and "stale (data 3d 6h old)" in out
+
+
+def test_backtest_csv_has_numbers_only_and_says_when_fewer_months_exist(
+    brctl: Run, seeded: Path
+) -> None:
+    code, out, err = brctl("finance", "forecast", "backtest", "--months", "20", "--format", "csv")
+    assert code == 0, err
+    # Complete months in the seeded data: 2025-06 .. 2026-09.
+    assert "replayed 16 month(s), not 20" in err
+    rows = list(csv.DictReader(out.splitlines()))
+    assert {r["forecaster"] for r in rows} == {"linear", "seasonal"}
+    for row in rows:
+        assert row["months"] == "16"
+        for column in ("mape_5_25", "mape_day_5", "mape_day_25"):
+            assert "%" not in row[column]
+            Decimal(row[column])
+
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_kpi_table_fits_the_terminal_without_breaking_a_figure(
+    brctl: Run, seeded: Path, monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    brctl(
+        "finance",
+        "budget",
+        "set",
+        "data",
+        "--amount",
+        "3000",
+        "--currency",
+        "USD",
+        "--tag",
+        "team=data",
+        "--threshold",
+        "80",
+    )
+    monkeypatch.setenv("COLUMNS", str(width))
+    code, out, err = brctl("finance", "kpi", "--month", "2026-10")
+    assert code == 0, err
+    lines = [line.rstrip() for line in out.splitlines()]
+    assert max(len(line) for line in lines) <= width
+    expected = (SNAPSHOTS / f"kpi_{width}.txt").read_text().splitlines()
+    assert lines == expected

@@ -57,6 +57,7 @@ def test_kpis_match_a_hand_computation_to_the_cent() -> None:
     assert data["consumption_forecast_pct"] == "98.10"
     assert data["consumption_actual_pct"] == "32.70"
     assert data["elapsed_days"] == "10"
+    assert data["days_in_month"] == "30"  # every figure a decimal string, like elapsed_days
     assert data["month"] == "2026-11"
     assert data["as_of"] == "2026-11-11T00:00:00Z"
     assert data["forecaster"] == "linear"

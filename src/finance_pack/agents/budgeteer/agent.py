@@ -313,7 +313,8 @@ class Budgeteer:
                 log.info("%s already in %s (found by metadata); recorded", metadata.key, channel)
                 return posted
         except SlackPermanentError as exc:
-            log.error("cannot post %s to %s: %s", metadata.key, channel, exc)
+            if not raise_errors:  # a caller that gets the error reports it: say it once
+                log.error("cannot post %s to %s: %s", metadata.key, channel, exc)
             mark_retry(
                 self.engine, table, claim, self.replica, error=str(exc), now=now, permanent=True
             )
@@ -321,7 +322,8 @@ class Budgeteer:
                 raise
             return None
         except SlackTransientError as exc:
-            log.warning("posting %s to %s failed for now: %s", metadata.key, channel, exc)
+            if not raise_errors:
+                log.warning("posting %s to %s failed for now: %s", metadata.key, channel, exc)
             retry_after = timedelta(seconds=exc.retry_after) if exc.retry_after else None
             mark_retry(
                 self.engine,
