@@ -83,6 +83,12 @@ def watcher_of(request: Request) -> CostWatcher:
     "/costs/stream",
     summary="Push spend points to the Cost Watcher (JSON array or NDJSON)",
     status_code=HTTP_202_ACCEPTED,
+    # The body is read raw (JSON or NDJSON), so FastAPI cannot see these from a model.
+    responses={
+        400: {"description": "Malformed JSON or NDJSON (the line and column are named)"},
+        413: {"description": "More points than the batch limit"},
+        422: {"description": "A point is invalid (its index and field are named)"},
+    },
 )
 async def stream(
     request: Request, _actor: Annotated[Actor, require("costs:write")]

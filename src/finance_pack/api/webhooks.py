@@ -10,24 +10,29 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from finance_pack.api.errors import problem_response
 from finance_pack.providers.stripe import BadSignatureError, verify_event, webhook_secrets
 from finance_pack.services.invoices import apply_stripe_event
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 
-@router.post("/stripe", summary="Stripe webhook events (verified by Stripe-Signature)")
+@router.post(
+    "/stripe",
+    summary="Stripe webhook events (verified by Stripe-Signature)",
+    responses={400: {"description": "Missing or bad signature, or not an event: nothing changed"}},
+)
 async def stripe_webhook(
     request: Request, stripe_signature: Annotated[str | None, Header()] = None
-) -> JSONResponse:
+) -> Response:
     payload = await request.body()
     try:
         event = verify_event(payload, stripe_signature, webhook_secrets())
     except BadSignatureError as exc:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+        return problem_response(400, str(exc), hint="check STRIPE_WEBHOOK_SECRET")
     state = request.app.state.finance
     outcome = await run_in_threadpool(apply_stripe_event, state.engine, event, state.clock.now())
     return JSONResponse({"received": True, "event": event["id"], "outcome": outcome})

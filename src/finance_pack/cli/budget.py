@@ -31,11 +31,6 @@ from finance_pack.services.budget_admin import (
     scope_of,
     set_budget,
 )
-from finance_pack.services.reporting import (
-    ScopeMatchesNothingError,
-    cost_queries,
-    scope_warning,
-)
 from finance_pack.store.budgets import AnyBudgetEntry, BudgetEntry, entry_name
 
 app = typer.Typer(help="Create, change, list and delete budgets.", no_args_is_help=True)
@@ -59,6 +54,13 @@ def _scope_change(
 
 def _check_scope(context: PackContext, name: str, scope: Scope, strict: bool, at: datetime) -> None:
     """Warn about (with --strict, refuse) a scope that matched no spend in 90 days."""
+    # The cost store loads Ibis and DuckDB: only `budget set` with a scope pays for them.
+    from finance_pack.services.reporting import (
+        ScopeMatchesNothingError,
+        cost_queries,
+        scope_warning,
+    )
+
     with cost_queries(context.cost_store_url, context.config.timezone) as queries:
         warning = scope_warning(queries, scope, at)
     if warning and strict:
