@@ -13,12 +13,19 @@ from finance_pack.costs.queries import CostQueries
 from finance_pack.costs.store import CostStore
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budgets import Budget, BudgetFailure
+from finance_pack.domain.fx import FxTable
 from finance_pack.domain.kpis import KpiReport
 from finance_pack.domain.money import Money
 from finance_pack.sandbox.seed_spend import write_focus_csv
 from finance_pack.services.reporting import ReportSettings, budget_snapshots, kpi_reports
 
-SETTINGS = ReportSettings(timezone="UTC", metric="BilledCost", forecaster="linear", fx_rates={})
+SETTINGS = ReportSettings(
+    timezone="UTC",
+    metric="BilledCost",
+    forecaster="linear",
+    fx_rates=FxTable.from_config({}),
+    currency="USD",
+)
 NOW = datetime(2026, 10, 21, tzinfo=UTC)
 OCTOBER = BillingMonth(2026, 10, "UTC")
 
