@@ -80,7 +80,7 @@ class RunningDemo:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={**os.environ, "COLUMNS": "120"},
+            env={**os.environ, "COLUMNS": "250"},
         )
         self.lines: list[str] = []
         self.ready = threading.Event()
@@ -99,7 +99,8 @@ class RunningDemo:
         return "".join(self.lines)
 
     def link(self) -> str:
-        match = re.search(r"Dashboard \(sign-in link[^:]*: (http://\S+)", self.output)
+        # The demo wraps long lines at the terminal's width: the URL may start a new line.
+        match = re.search(r"Dashboard \(sign-in link[^:]*:\s+(http://\S+)", self.output)
         assert match, self.output[-3000:]
         return match.group(1)
 
