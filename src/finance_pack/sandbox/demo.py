@@ -359,6 +359,7 @@ def run_demo(
     """Play every step (stopping at the first failure), then `keep_serving` unless a step
     failed; the sandbox's servers and child processes stop when this returns."""
     prepare_target(target, fresh=fresh, force=force)
+    console.soft_wrap = False  # the tour's sentences wrap at the terminal's width
     with ExitStack() as stack, _demo_environment(target, console.width):
         children = stack.enter_context(Children(target / "logs"))
         session = DemoSession(
