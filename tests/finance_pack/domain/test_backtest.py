@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from finance_pack.domain.backtest import backtest, complete_months
+from finance_pack.domain.backtest import BacktestResult, backtest, complete_months
 from finance_pack.domain.forecasting import Forecast, ForecastRequest, LinearForecaster
 
 
@@ -85,3 +85,82 @@ def test_bias_is_the_mean_signed_error_over_days_5_to_25_in_percent() -> None:
     assert result.bias_5_25 == -10.0
     assert result.mape_5_25 == 10.0
     assert result.to_json_dict()["bias_5_25"] == -10.0
+
+
+OCTOBER_ACTUAL = Decimal(1550)  # 31 days of 50
+
+
+# The scripted forecaster errs by these percentages on these elapsed days (0 elsewhere) ...
+SCRIPTED_ERRORS = {
+    1: Decimal(100) / 3,
+    4: Decimal(42),
+    5: Decimal(10),
+    25: Decimal(-12),
+    26: Decimal(42),
+}
+# ... and gives an 80 % interval on days 1-3 only.
+SCRIPTED_INTERVALS = {
+    1: (OCTOBER_ACTUAL, OCTOBER_ACTUAL + 1),  # the actual on the low bound: covered
+    2: (OCTOBER_ACTUAL - 1, OCTOBER_ACTUAL),  # on the high bound: covered
+    3: (OCTOBER_ACTUAL + 1, OCTOBER_ACTUAL + 2),  # above it: missed
+}
+
+
+class _Scripted:
+    """Errs by SCRIPTED_ERRORS, has SCRIPTED_INTERVALS, and gives up on day 30."""
+
+    name = "scripted"
+
+    def forecast(self, request: ForecastRequest) -> Forecast | None:
+        elapsed = request.observed_days
+        if elapsed == 30:
+            return None
+        point = OCTOBER_ACTUAL * (1 + SCRIPTED_ERRORS.get(elapsed, Decimal(0)) / 100)
+        low, high = SCRIPTED_INTERVALS.get(elapsed, (None, None))
+        return Forecast(point, low, high, self.name)
+
+
+def test_scores_use_days_5_to_25_inclusive_and_round_to_two_places() -> None:
+    history = _constant(date(2026, 9, 1), date(2026, 10, 31))
+    (result,) = backtest([history, history], months=1, forecasters={"s": _Scripted()})
+    assert result.to_json_dict() == {
+        "forecaster": "s",
+        "months": 1,
+        "series": 2,
+        "mape_by_day": {
+            str(day): {1: 33.33, 4: 42.0, 5: 10.0, 25: 12.0, 26: 42.0}.get(day, 0.0)
+            for day in range(1, 30)
+        },
+        "mape_5_25": 1.05,  # (10 + 12) / 21 = 1.0476
+        "bias_5_25": -0.1,  # (10 - 12) / 21 = -0.0952
+        "interval_coverage": 0.6667,  # 2 of 3, the bounds themselves included
+    }
+
+
+def test_json_lists_days_in_order() -> None:
+    result = BacktestResult("x", 1, 1, mape_by_day={10: 1.0, 2: 3.0})
+    assert list(result.to_json_dict()["mape_by_day"]) == ["2", "10"]  # type: ignore[call-overload]
+
+
+def test_no_months_asked_replays_nothing() -> None:
+    spy = _SpyForecaster()
+    (result,) = backtest([_constant(date(2026, 9, 1), date(2026, 10, 31))], 0, {"spy": spy})
+    assert spy.seen == []
+    assert (result.months, result.series, result.mape_by_day) == (0, 1, {})
+    assert (result.mape_5_25, result.bias_5_25, result.interval_coverage) == (None, None, None)
+
+
+def test_a_month_without_spend_is_not_scored() -> None:
+    spy = _SpyForecaster()
+    zeros = _constant(date(2026, 10, 1), date(2026, 10, 31), "0")
+    (result,) = backtest([zeros], months=1, forecasters={"spy": spy})
+    assert spy.seen == [] and result.mape_by_day == {} and result.months == 1
+
+
+def test_the_last_months_are_replayed_and_counted_once_across_series() -> None:
+    spy = _SpyForecaster()
+    history = _constant(date(2026, 7, 1), date(2026, 10, 31))
+    (result,) = backtest([history, history], months=2, forecasters={"spy": spy})
+    months_seen = sorted({(cutoff.year, cutoff.month) for cutoff, _ in spy.seen})
+    assert months_seen == [(2026, 9), (2026, 10)]
+    assert (result.months, result.series) == (2, 2)
