@@ -11,9 +11,11 @@ from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budgets import Budget, Threshold, ThresholdBasis
 from finance_pack.domain.forecasting import UnknownForecasterError
 from finance_pack.domain.kpis import (
+    EmptyCostStoreError,
     FutureMonthError,
     KpiStatus,
     MonthBeforeDataError,
+    age_text,
     compute_kpis,
     crossed_thresholds,
 )
@@ -186,3 +188,125 @@ def test_before_the_first_local_day_completes_burn_and_linear_are_na() -> None:
     assert (data["mtd_spend"], data["elapsed_days"]) == ("6.00", "0.25")
     assert (data["daily_burn"], data["linear_forecast_month_end"]) == (None, None)
     assert data["forecast_month_end"] is None
+
+
+def test_the_json_report_spells_every_figure() -> None:
+    amounts = ["999.99"] + ["100.10"] * 10
+    amounts[3] = "80.10"
+    series = _daily_series(datetime(2026, 10, 31, tzinfo=UTC), amounts)
+    report = compute_kpis(series, _budget(), NOVEMBER, now=NOW, forecaster="linear")
+    assert report.to_json_dict() == {
+        "budget": "platform",
+        "month": "2026-11",
+        "currency": "USD",
+        "as_of": "2026-11-11T00:00:00Z",
+        "mtd_spend": "981.00",
+        "elapsed_days": "10",
+        "daily_burn": "98.10",
+        "forecast_month_end": "2943.00",
+        "forecast_low": None,
+        "forecast_high": None,
+        "forecaster": "linear",
+        "linear_forecast_month_end": "2943.00",
+        "budget_amount": "3000.00",
+        "consumption_forecast_pct": "98.10",
+        "consumption_actual_pct": "32.70",
+        "status": "stale",  # data 14 days 9.5 hours old, nothing crossed
+        "thresholds_crossed": [],
+        "no_spend_in_scope": False,
+        "days_in_month": "30",
+        "data_age_hours": "345.5",
+        "stale": True,
+        "final": False,
+    }
+
+
+def test_data_is_stale_only_beyond_the_limit_and_a_crossed_threshold_outranks_it() -> None:
+    # 90 a day to Nov 11: forecast at 90 % of the budget, nothing crossed
+    series = _daily_series(datetime(2026, 11, 1, tzinfo=UTC), ["90"] * 10)
+    at_limit = datetime(2026, 11, 12, 12, tzinfo=UTC)  # 36 hours later
+    fresh = compute_kpis(series, _budget(), NOVEMBER, now=at_limit, forecaster="linear")
+    assert (fresh.stale, fresh.status, fresh.data_age_hours) == (False, KpiStatus.OK, 36)
+    late = at_limit + timedelta(minutes=6)
+    stale = compute_kpis(series, _budget(), NOVEMBER, now=late, forecaster="linear")
+    assert (stale.stale, stale.status, stale.data_age_hours) == (
+        True,
+        KpiStatus.STALE,
+        Decimal("36.1"),
+    )
+    warned = compute_kpis(
+        series,
+        _budget("3000", "USD", Threshold(Decimal(30))),
+        NOVEMBER,
+        now=late,
+        forecaster="linear",
+    )
+    assert (warned.stale, warned.status) == (True, KpiStatus.WARNING)
+
+
+def test_a_complete_past_month_is_final_its_forecast_its_actual() -> None:
+    series = _daily_series(datetime(2026, 10, 1, tzinfo=UTC), ["10"] * 31 + ["5"] * 10)
+    budget = _budget("300", "USD", Threshold(Decimal(100), ThresholdBasis.FORECAST))
+    report = compute_kpis(series, budget, BillingMonth(2026, 10), now=NOW)
+    assert (report.final, report.stale, report.mtd_spend) == (True, False, Decimal(310))
+    assert (report.forecast_month_end, report.forecast_low, report.forecast_high) == (
+        Decimal(310),
+        None,
+        None,
+    )
+    assert report.elapsed_days == 31
+    assert report.status is KpiStatus.EXCEEDED  # 103.33 % of actual
+    assert report.thresholds_crossed == ()  # a forecast basis no longer counts once ended
+    assert crossed_thresholds(report, budget) == []
+
+
+def test_a_month_in_progress_with_future_now_counts_forecast_thresholds() -> None:
+    series = _daily_series(datetime(2026, 11, 1, tzinfo=UTC), ["100"] * 10)
+    budget = _budget("3000", "USD", Threshold(Decimal(100), ThresholdBasis.FORECAST))
+    report = compute_kpis(series, budget, NOVEMBER, now=NOW, forecaster="linear")
+    assert report.consumption_forecast_pct == Decimal(100)
+    assert report.thresholds_crossed == (Threshold(Decimal(100), ThresholdBasis.FORECAST),)
+    assert crossed_thresholds(report, budget) == [Threshold(Decimal(100), ThresholdBasis.FORECAST)]
+    assert report.status is KpiStatus.WARNING
+
+
+@pytest.mark.parametrize(
+    ("age", "text"),
+    [
+        (timedelta(minutes=59), "0h"),
+        (timedelta(hours=5, minutes=59), "5h"),
+        (timedelta(hours=47, minutes=59), "47h"),
+        (timedelta(hours=48), "2d 0h"),
+        (timedelta(hours=61), "2d 13h"),
+        (timedelta(hours=-3), "0h"),
+    ],
+)
+def test_age_text_is_whole_hours_then_days_and_hours_from_two_days(
+    age: timedelta, text: str
+) -> None:
+    assert age_text(age) == text
+
+
+def test_the_refusals_say_what_to_do() -> None:
+    december = BillingMonth(2026, 12)
+    future = FutureMonthError(december, datetime(2026, 11, 25, 10, 30, tzinfo=UTC))
+    assert future.message == (
+        "month 2026-12 has not started yet (it starts 2026-12-01T00:00:00+00:00, "
+        "now is 2026-11-25T10:30:00+00:00)"
+    )
+    assert future.hint == "pick the current or an earlier month with --month YYYY-MM"
+    assert future.month == december
+    before = MonthBeforeDataError(NOVEMBER, datetime(2026, 12, 1, tzinfo=UTC))
+    assert (
+        before.message
+        == "no cost data for 2026-11: the cost store starts 2026-12-01T00:00:00+00:00"
+    )
+    assert before.hint == "ingest that month's cost data first (brctl finance ingest ...)"
+    assert (before.month, before.data_start) == (NOVEMBER, datetime(2026, 12, 1, tzinfo=UTC))
+    empty = EmptyCostStoreError(NOVEMBER)
+    assert str(empty) == (
+        "the cost store is empty: no cost data has been ingested yet\n"
+        "  hint: ingest cost data first (brctl finance ingest focus|cur|aws-ce ...)"
+    )
+    assert empty.args == ("the cost store is empty: no cost data has been ingested yet",)
+    assert (empty.month, empty.data_start) == (NOVEMBER, None)
