@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from finance_pack.store.deliveries import (
     Claim,
+    adopt_week_keyed_post,
     mark_posted,
     mark_retry,
     next_retry_at,
@@ -110,3 +111,21 @@ def test_retry_delays_grow_exponentially_with_jitter_and_are_capped() -> None:
     assert timedelta(seconds=30) <= first <= timedelta(minutes=1)
     assert timedelta(minutes=2) <= third <= timedelta(minutes=4)
     assert timedelta(minutes=30) <= retry_delay(40, rng) <= timedelta(hours=1)
+
+
+def test_a_week_keyed_post_is_re_keyed_to_its_fire_time_once(engine: Engine) -> None:
+    claim = _claim(engine, "a", T0)
+    assert claim is not None
+    assert mark_posted(engine, budgeteer_posts, claim, "a", channel_id="C1", ts="1.1", posted_at=T0)
+    new_key = "2026-05-04T09:00:00Z"
+    assert adopt_week_keyed_post(engine, "other-channel", T0, new_key) == 0
+    assert adopt_week_keyed_post(engine, "finops", T0 + timedelta(hours=1), new_key) == 0
+    assert adopt_week_keyed_post(engine, "finops", T0, new_key) == 1
+    assert adopt_week_keyed_post(engine, "finops", T0, "2026-05-04T09:00:00+00:00") == 0
+    fire_time_key = {"channel": "finops", "slot_key": new_key}
+    assert (
+        try_claim(engine, budgeteer_posts, fire_time_key, replica="b", now=T0, lease=LEASE) is None
+    )
+    assert try_claim(
+        engine, budgeteer_posts, KEY, replica="b", now=T0, lease=LEASE, extra=EXTRA
+    ) == Claim(2, 1, maybe_posted=False)
