@@ -14,6 +14,7 @@ from finance_pack.domain.invoices import (
     latency_seconds,
     next_stage,
     parse_invoice_amount,
+    reached,
     settle_delivery,
     status_of,
     step_idempotency_key,
@@ -112,3 +113,33 @@ def test_each_step_of_each_request_has_its_own_stable_idempotency_key() -> None:
     assert key == step_idempotency_key("inv_1", Stage.FINALIZED) == "finance-inv_1-finalized"
     assert key != step_idempotency_key("inv_2", Stage.FINALIZED)
     assert key != step_idempotency_key("inv_1", Stage.SENT)
+
+
+def test_a_stage_without_a_step_is_named_in_the_error() -> None:
+    with pytest.raises(InvalidTransitionError, match=r"^no worker step follows posted$"):
+        next_stage(Stage.POSTED)
+
+
+@pytest.mark.parametrize(
+    ("stage", "wanted", "expected"),
+    [
+        (Stage.SENT, Stage.SENT, True),
+        (Stage.SENT, Stage.FINALIZED, True),
+        (Stage.SENT, Stage.REQUESTED, True),
+        (Stage.FINALIZED, Stage.SENT, False),
+        (Stage.REQUESTED, Stage.CUSTOMER_READY, False),
+        (Stage.DELIVERED, Stage.POSTED, True),
+        (Stage.FAILED, Stage.FAILED, True),
+        (Stage.FAILED, Stage.REQUESTED, False),
+        (Stage.DELIVERED, Stage.FAILED, False),
+    ],
+)
+def test_reached_means_that_stage_or_beyond_and_failed_only_itself(
+    stage: Stage, wanted: Stage, expected: bool
+) -> None:
+    assert reached(stage, wanted) is expected
+
+
+def test_latency_counts_whole_days_in_seconds() -> None:
+    later = T0 + timedelta(days=2, hours=1, microseconds=5)
+    assert latency_seconds(T0, later) == Decimal("176400.000005")
