@@ -8,8 +8,11 @@ import pytest
 from finance_pack.domain.cadence import (
     Schedule,
     SlotOutcome,
+    SlotStatus,
     cadence_report,
+    classify,
     slot_key,
+    slot_label,
     slot_statuses,
 )
 
@@ -93,3 +96,54 @@ def test_outcomes_on_time_late_missed_pending() -> None:
 def test_invalid_cron_is_refused() -> None:
     with pytest.raises(ValueError, match="cron"):
         Schedule("every monday")
+
+
+def test_a_post_exactly_at_the_end_of_grace_is_on_time_and_now_at_it_still_pending() -> None:
+    slot = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    grace_end = slot + timedelta(hours=6)
+    assert classify(slot, grace_end, grace_end, timedelta(hours=6)) is SlotOutcome.ON_TIME
+    late = grace_end + timedelta(seconds=1)
+    assert classify(slot, late, late, timedelta(hours=6)) is SlotOutcome.LATE
+    assert classify(slot, None, grace_end, timedelta(hours=6)) is SlotOutcome.PENDING
+    assert classify(slot, None, late, timedelta(hours=6)) is SlotOutcome.MISSED
+
+
+def test_slot_statuses_carry_the_key_and_the_post_time() -> None:
+    posted_at = datetime(2026, 11, 2, 9, 1, tzinfo=UTC)
+    statuses = slot_statuses(
+        MONDAY_9,
+        {datetime(2026, 11, 2, 9, tzinfo=UTC): posted_at},
+        datetime(2026, 11, 2, 9, tzinfo=UTC),
+        datetime(2026, 11, 9, 9, tzinfo=UTC),
+    )
+    assert statuses == [
+        SlotStatus(
+            datetime(2026, 11, 2, 9, tzinfo=UTC),
+            "2026-11-02T09:00:00+00:00",
+            SlotOutcome.ON_TIME,
+            posted_at,
+        ),
+        SlotStatus(
+            datetime(2026, 11, 9, 9, tzinfo=UTC),
+            "2026-11-09T09:00:00+00:00",
+            SlotOutcome.PENDING,
+            None,
+        ),
+    ]
+
+
+def test_slot_label_shows_the_iso_week_and_local_fire_time() -> None:
+    slot = datetime(2026, 11, 30, 8, tzinfo=UTC)
+    assert slot_label(slot, "Europe/Berlin") == "2026-W49 · Mon 30 Nov 09:00"
+    assert slot_label(datetime(2027, 1, 1, 9, tzinfo=UTC), "UTC") == "2026-W53 · Fri 01 Jan 09:00"
+
+
+def test_the_cadence_report_is_named_after_its_slo() -> None:
+    report = cadence_report([], Decimal("0.95"), "13w")
+    assert (report.slo, report.window, report.events, report.attainment) == (
+        "budgeteer_weekly_cadence",
+        "13w",
+        0,
+        None,
+    )
+    assert cadence_report([], Decimal("0.9"), "4w", slo="monthly").slo == "monthly"
