@@ -14,12 +14,16 @@ from finance_pack.domain.costs import (
     amortised_cost,
     billing_period_start,
     canonical_tags_json,
+    cur_tag_key,
+    hours_between,
     interval_spend,
     parse_charge_time,
     parse_cost,
     parse_tags,
     tag_needle,
+    validate_currency,
 )
+from finance_pack.domain.currencies import UnknownCurrencyError
 from finance_pack.domain.money import InvalidAmountError, Money
 
 MAY = datetime(2026, 5, 1, tzinfo=UTC)
@@ -163,3 +167,47 @@ def test_interval_spend_sums_to_the_last_month_to_date(increments: list[int]) ->
         total += step
         samples.append(sample(hour, str(total)))
     assert sum(i.amount for i in interval_spend(samples)) == Decimal(total)
+
+
+def test_charge_times_are_trimmed_and_kept_in_utc() -> None:
+    parsed = parse_charge_time("  2026-05-01T02:00:00+02:00\n")
+    assert parsed == MAY and parsed.tzinfo is UTC
+    assert parse_charge_time("2026-05-01T00:00:00Z").tzinfo is UTC
+
+
+@pytest.mark.parametrize("text", [None, "", "   ", "NULL", " NULL "])
+def test_empty_tags_are_no_tags(text: str | None) -> None:
+    assert parse_tags(text) == {}
+
+
+def test_non_object_tags_name_the_type_found() -> None:
+    with pytest.raises(ValueError, match=r"^Tags must be a JSON object, got list$"):
+        parse_tags("[1]")
+    with pytest.raises(ValueError, match=r"^Tags must be a JSON object, got str$"):
+        parse_tags('"team"')
+
+
+def test_non_text_tag_values_keep_their_json_text() -> None:
+    assert parse_tags('{"a": null, "b": [1, 2], "c": true}') == {
+        "a": "null",
+        "b": "[1, 2]",
+        "c": "true",
+    }
+
+
+def test_cur_tag_columns_give_their_key() -> None:
+    assert cur_tag_key("resourceTags/user:team") == "user:team"
+    assert cur_tag_key("resourceTags/") == ""
+    assert cur_tag_key("lineItem/UsageStartDate") is None
+
+
+def test_hours_between_counts_whole_hours() -> None:
+    assert hours_between(MAY, MAY + timedelta(hours=24)) == 24
+    assert hours_between(MAY, MAY + timedelta(hours=1, minutes=59)) == 1
+    assert hours_between(MAY, MAY + timedelta(days=31)) == 744
+
+
+def test_currencies_are_validated_and_upper_cased() -> None:
+    assert validate_currency(" eur ") == "EUR"
+    with pytest.raises(UnknownCurrencyError):
+        validate_currency("EURO")
