@@ -4,6 +4,7 @@
                                                               # on 2 shared cores), then the score
     .venv/bin/python scripts/mutation_score.py                # the score of the last run so far
     .venv/bin/python scripts/mutation_score.py --run 'finance_pack.store.deliveries*'
+    .venv/bin/python scripts/mutation_score.py --json before.json   # the counts, for a report
 
 mutmut's settings (modules mutated, tests run) are in pyproject.toml [tool.mutmut]; for each
 mutant mutmut runs only the tests that cover the mutated function. The score is killed / (killed +
@@ -62,6 +63,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", action="store_true", help="run mutmut first")
     parser.add_argument("--max-children", default="2")
+    parser.add_argument("--json", type=Path, help="also write the counts per module here")
     parser.add_argument(
         "patterns", nargs="*", help="mutant name patterns, e.g. 'finance_pack.domain*'"
     )
@@ -69,7 +71,10 @@ def main() -> int:
     if args.run:
         command = [sys.executable, "-m", "mutmut", "run", "--max-children", args.max_children]
         subprocess.run([*command, *args.patterns], cwd=ROOT, check=False)
-    report(scores())
+    per_module = scores()
+    report(per_module)
+    if args.json:
+        args.json.write_text(json.dumps(per_module, indent=2, sort_keys=True) + "\n")
     return 0
 
 
