@@ -149,3 +149,73 @@ def test_the_route_check_catches_a_route_without_a_permission(api: Api) -> None:
         "['GET'] /v1/leaky declares no permission",
         "/v1/typo declares unknown budget:write",
     ]
+
+
+def test_no_credentials_at_all_says_the_bearer_token_is_missing(api: Api) -> None:
+    response = api.client.get("/v1/whoami")
+    assert (response.status_code, response.json()["detail"]) == (401, "missing bearer token")
+
+
+def test_the_session_cookie_signs_in_reads(api: Api) -> None:
+    token = api.token(STEWARD)
+    api.client.cookies.set("finance_session", token)
+    try:
+        response = api.client.get("/v1/whoami")
+        assert (response.status_code, response.json()["subject"]) == (200, STEWARD)
+    finally:
+        api.client.cookies.clear()
+
+
+def test_the_session_cookie_never_authorises_a_change(api: Api) -> None:
+    victim = api.token(CATALYST)
+    api.client.cookies.set("finance_session", api.token(STEWARD))
+    try:
+        response = api.client.delete(f"/v1/tokens/{victim.split('_')[1]}")
+    finally:
+        api.client.cookies.clear()
+    assert (response.status_code, response.json()["detail"]) == (401, "missing bearer token")
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    with api.engine.connect() as connection:
+        assert read_audit(connection) == []
+
+
+def test_a_bearer_token_wins_over_the_session_cookie(api: Api) -> None:
+    api.client.cookies.set("finance_session", api.token(STEWARD))
+    try:
+        catalyst = api.token(CATALYST)
+        response = api.client.get("/v1/whoami", headers={"Authorization": f"Bearer {catalyst}"})
+    finally:
+        api.client.cookies.clear()
+    assert response.json()["subject"] == CATALYST
+
+
+def test_the_broken_roles_message_says_the_bindings_are_unreadable(api: Api) -> None:
+    token = api.token(STEWARD)
+    api.context.roles_path.write_text(ROLES.replace("policy-steward", "superuser"))
+    response = api.client.get("/v1/audit", headers={"Authorization": f"Bearer {token}"})
+    assert response.json()["detail"].startswith("role bindings unreadable: ")
+
+
+def test_the_403_names_the_permission_and_why_it_is_missing(api: Api) -> None:
+    token = api.token(CATALYST)
+    response = api.client.get("/v1/audit", headers={"Authorization": f"Bearer {token}"})
+    detail = response.json()["detail"]
+    assert detail.startswith("missing permission audit:read: ")
+    assert len(detail) > len("missing permission audit:read: ")
+
+
+def test_webhooks_are_public_by_prefix_and_nothing_else_is() -> None:
+    public = frozenset({"/healthz"})
+    assert is_public("/healthz", public)
+    assert is_public("/v1/webhooks/stripe", public)
+    assert not is_public("/v1/webhooks", public)
+    assert not is_public("/v1/audit", public)
+
+
+def test_the_route_table_lists_methods_permissions_and_path_parameters(api: Api) -> None:
+    routes = {(route.path, frozenset(route.methods)): route for route in route_table(api.app)}
+    revoke = routes[("/v1/tokens/{token_id}", frozenset({"DELETE"}))]
+    assert revoke.permissions == ("roles:write",)  # as the permission table (DESIGN §6) says
+    assert revoke.param_names == ("token_id",)
+    whoami = routes[("/v1/whoami", frozenset({"GET"}))]
+    assert (whoami.permissions, whoami.param_names) == (("(authenticated)",), ())
