@@ -211,3 +211,14 @@ def test_currencies_are_validated_and_upper_cased() -> None:
     assert validate_currency(" eur ") == "EUR"
     with pytest.raises(UnknownCurrencyError):
         validate_currency("EURO")
+
+
+def test_a_zero_length_charge_period_is_accepted() -> None:
+    assert record(charge_period_end=MAY).charge_period_end == MAY
+
+
+def test_mixed_currencies_are_refused_by_the_focus_column_names() -> None:
+    with pytest.raises(
+        ValueError, match=r"^BilledCost and EffectiveCost must share the BillingCurrency$"
+    ):
+        record(effective_cost=Money.of("1", "EUR"))

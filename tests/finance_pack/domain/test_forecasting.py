@@ -11,6 +11,8 @@ from finance_pack.domain.forecasting import (
     ForecastRequest,
     LinearForecaster,
     SeasonalForecaster,
+    UnknownForecasterError,
+    get_forecaster,
 )
 
 
@@ -110,3 +112,11 @@ def test_seasonal_of_a_complete_month_is_its_actual_spend() -> None:
     actual = _actual(history, 2026, 11)
     assert forecast is not None
     assert (forecast.point, forecast.low, forecast.high) == (actual, actual, actual)
+
+
+def test_an_unknown_forecaster_lists_the_known_ones() -> None:
+    assert get_forecaster("linear").name == "linear"
+    with pytest.raises(UnknownForecasterError) as caught:
+        get_forecaster("prophet")
+    assert str(caught.value) == "unknown forecaster 'prophet': expected one of linear, seasonal"
+    assert caught.value.name == "prophet"

@@ -210,3 +210,15 @@ def test_impact_percent_is_none_without_a_positive_expectation() -> None:
     incident = Incident("g", "USD", "open", Severity.HIGH, start, start, start, (zero,))
     assert incident.impact_percent is None
     assert incident.to_json()["impact_percent"] is None
+
+
+def test_an_equal_peak_later_takes_the_latest_figures() -> None:
+    incident, _ = step(None, finding("EC2", "100", True))
+    incident, _ = step(incident, finding("EC2", "110", True, hour=1, expected="50"))
+    assert incident is not None
+    [contributor] = incident.contributors
+    assert (contributor.start, contributor.expected, contributor.impact) == (
+        T0 + timedelta(hours=1),
+        Decimal("50.00"),
+        Decimal("60.00"),
+    )

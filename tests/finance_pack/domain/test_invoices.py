@@ -8,6 +8,7 @@ import pytest
 from finance_pack.domain.invoices import (
     Facts,
     InvalidTransitionError,
+    InvoiceAmount,
     InvoiceAmountError,
     Stage,
     Status,
@@ -143,3 +144,45 @@ def test_reached_means_that_stage_or_beyond_and_failed_only_itself(
 def test_latency_counts_whole_days_in_seconds() -> None:
     later = T0 + timedelta(days=2, hours=1, microseconds=5)
     assert latency_seconds(T0, later) == Decimal("176400.000005")
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "message"),
+    [
+        ("0", "usd", "amount '0': must be greater than zero"),
+        ("ten", "usd", "amount 'ten': not a decimal number"),
+        ("NaN", "usd", "amount 'NaN': not a finite number"),
+        ("1.5", "jpy", "amount '1.5': JPY takes no decimals; refusing to round"),
+        ("10.005", "usd", "amount '10.005': USD takes at most 2 decimals; refusing to round"),
+        ("12.345", "kwd", "amount '12.345': Stripe needs KWD amounts to end in 0 (e.g. 12.340)"),
+        ("500.50", "isk", "amount '500.50': Stripe takes only whole ISK amounts"),
+        ("1000000.00", "usd", "amount '1000000.00': over Stripe's limit of 99999999 minor units"),
+        (
+            "10.00",
+            " xts",
+            "currency ' xts': not a currency Stripe can invoice in (e.g. usd, eur, jpy)",
+        ),
+    ],
+)
+def test_a_refused_amount_says_which_input_what_value_and_why(
+    amount: str, currency: str, message: str
+) -> None:
+    with pytest.raises(InvoiceAmountError) as caught:
+        parse_invoice_amount(amount, currency)
+    assert str(caught.value) == message
+    field = message.partition(" ")[0]
+    assert caught.value.field == field
+    assert caught.value.value == (currency if field == "currency" else amount)
+    assert caught.value.reason == message.split(": ", 1)[1]
+
+
+def test_the_configured_maximum_is_named_with_the_currency() -> None:
+    with pytest.raises(InvoiceAmountError) as caught:
+        parse_invoice_amount("500.01", " eur ", Decimal(500))
+    assert str(caught.value) == "amount '500.01': over the configured maximum 500 EUR"
+    assert (caught.value.field, caught.value.value) == ("amount", "500.01")
+
+
+def test_stripes_largest_amount_is_accepted_with_an_upper_case_currency() -> None:
+    assert parse_invoice_amount(" 999999.99 ", "usd") == InvoiceAmount(99_999_999, "USD")
+    assert parse_invoice_amount("12.34", "kwd").format() == "KWD 12.340"

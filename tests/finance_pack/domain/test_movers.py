@@ -35,3 +35,9 @@ def test_unchanged_keys_are_not_movers_and_ties_break_by_key() -> None:
 def test_negative_top_is_refused() -> None:
     with pytest.raises(ValueError, match="top"):
         biggest_movers({}, {}, top=-1)
+
+
+def test_five_movers_by_default_and_none_for_a_top_of_zero() -> None:
+    current = {f"s{n}": Decimal(n) for n in range(1, 8)}
+    assert [m.key for m in biggest_movers(current, {})] == ["s7", "s6", "s5", "s4", "s3"]
+    assert biggest_movers(current, {}, top=0) == []
