@@ -68,3 +68,8 @@ def test_containing_uses_the_billing_zone() -> None:
     assert BillingMonth.containing(instant, "Asia/Kolkata") == BillingMonth(
         2026, 12, "Asia/Kolkata"
     )
+
+
+def test_a_parsed_month_is_in_utc_unless_a_zone_is_given() -> None:
+    assert BillingMonth.parse(" 2026-11 ") == BillingMonth(2026, 11, "UTC")
+    assert BillingMonth.parse("2026-11", "Europe/Berlin").tz == "Europe/Berlin"

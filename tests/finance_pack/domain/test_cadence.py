@@ -147,3 +147,20 @@ def test_the_cadence_report_is_named_after_its_slo() -> None:
         None,
     )
     assert cadence_report([], Decimal("0.9"), "4w", slo="monthly").slo == "monthly"
+
+
+def test_a_slot_exactly_at_the_start_is_included_and_slots_are_utc() -> None:
+    slots = MONDAY_9.slots_between(
+        datetime(2026, 11, 2, 9, tzinfo=UTC), datetime(2026, 11, 9, 8, 59, tzinfo=UTC)
+    )
+    assert slots == [datetime(2026, 11, 2, 9, tzinfo=UTC)]
+    assert slots[0].tzinfo is UTC
+
+
+def test_next_and_latest_slots_are_utc_instants_of_the_schedule_zone() -> None:
+    berlin = Schedule("0 9 * * MON", "Europe/Berlin")
+    after = datetime(2026, 11, 23, 8, tzinfo=UTC)  # Monday 09:00 in Berlin
+    upcoming = berlin.next_slot(after)
+    assert upcoming == datetime(2026, 11, 30, 8, tzinfo=UTC) and upcoming.tzinfo is UTC
+    latest = berlin.latest_slot(after)
+    assert latest == after and latest.tzinfo is UTC

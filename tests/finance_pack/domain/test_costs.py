@@ -222,3 +222,13 @@ def test_mixed_currencies_are_refused_by_the_focus_column_names() -> None:
         ValueError, match=r"^BilledCost and EffectiveCost must share the BillingCurrency$"
     ):
         record(effective_cost=Money.of("1", "EUR"))
+
+
+@pytest.mark.parametrize("text", [None, "", "  ", "NULL", " NULL "])
+def test_an_empty_cost_says_so(text: str | None) -> None:
+    with pytest.raises(InvalidAmountError, match=r"^cost is empty$"):
+        parse_cost(text)
+
+
+def test_a_quoted_cost_loses_its_spaces_and_quotes() -> None:
+    assert parse_cost(' "12.5" ') == Decimal("12.5")

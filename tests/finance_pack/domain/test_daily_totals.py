@@ -42,3 +42,14 @@ def test_days_without_rows_inside_the_data_are_zero_not_missing() -> None:
 
 def test_no_points_give_no_days() -> None:
     assert local_daily_totals([], ZoneInfo("UTC"), datetime(2026, 11, 4, tzinfo=UTC)) == {}
+
+
+def test_points_out_of_order_after_the_cutoff_do_not_hide_earlier_ones() -> None:
+    day = datetime(2026, 11, 2, tzinfo=UTC)
+    points = [
+        SpendPoint(day + timedelta(days=1, hours=1), Decimal("99"), hours=1),  # after as_of
+        SpendPoint(day, Decimal("5"), hours=1),
+        SpendPoint(day + timedelta(hours=23), Decimal("7"), hours=1),
+    ]
+    totals = local_daily_totals(points, ZoneInfo("UTC"), day + timedelta(days=1))
+    assert totals == {date(2026, 11, 2): Decimal("12")}

@@ -222,3 +222,11 @@ def test_an_equal_peak_later_takes_the_latest_figures() -> None:
         Decimal("50.00"),
         Decimal("60.00"),
     )
+
+
+def test_severity_thresholds_are_inclusive() -> None:
+    assert severity_of(Decimal("100"), None) is Severity.HIGH
+    assert severity_of(Decimal("99.99"), None) is Severity.WARNING
+    assert severity_of(Decimal("10"), Decimal("100")) is Severity.HIGH
+    assert severity_of(Decimal("10"), Decimal("99.9")) is Severity.WARNING
+    assert severity_of(Decimal("999.99"), Decimal("299.9")) is Severity.HIGH
