@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from finance_pack.store.deliveries import (
     Claim,
@@ -104,8 +106,6 @@ def test_the_next_wake_up_includes_the_lease_expiry_of_a_killed_holder(engine: E
 
 
 def test_retry_delays_grow_exponentially_with_jitter_and_are_capped() -> None:
-    import random
-
     rng = random.Random(7)
     first, third = retry_delay(1, rng), retry_delay(3, rng)
     assert timedelta(seconds=30) <= first <= timedelta(minutes=1)
@@ -129,3 +129,96 @@ def test_a_week_keyed_post_is_re_keyed_to_its_fire_time_once(engine: Engine) -> 
     assert try_claim(
         engine, budgeteer_posts, KEY, replica="b", now=T0, lease=LEASE, extra=EXTRA
     ) == Claim(2, 1, maybe_posted=False)
+
+
+def _row(engine: Engine) -> Any:
+    with engine.connect() as connection:
+        return connection.execute(select(budgeteer_posts)).one()
+
+
+def test_a_fresh_claim_records_who_holds_it_until_when(engine: Engine) -> None:
+    assert _claim(engine, "a", T0) is not None
+    row = _row(engine)
+    assert (row.state, row.claimed_by, row.lease_until, row.attempts, row.created_at) == (
+        "claimed",
+        "a",
+        T0 + LEASE,
+        1,
+        T0,
+    )
+    assert (row.slot_at, row.late) == (T0, False)
+
+
+def test_a_failure_is_recorded_with_its_error_cut_to_2000_characters(engine: Engine) -> None:
+    claim = _claim(engine, "a", T0)
+    assert claim is not None
+    due = mark_retry(
+        engine,
+        budgeteer_posts,
+        claim,
+        "a",
+        error="e" * 2500,
+        now=T0,
+        permanent=False,
+        retry_after=timedelta(hours=2),  # longer than the backoff: the server's word wins
+    )
+    assert due == T0 + timedelta(hours=2)
+    row = _row(engine)
+    assert (row.state, row.next_attempt_at, row.lease_until) == ("retry", due, T0)
+    assert row.last_error == "e" * 2000
+    permanent = _claim(engine, "b", due)
+    assert permanent is not None
+    mark_retry(
+        engine, budgeteer_posts, permanent, "b", error="channel_not_found", now=due, permanent=True
+    )
+    assert (_row(engine).state, _row(engine).last_error) == ("failed", "channel_not_found")
+
+
+def test_only_the_holder_can_give_a_claim_back(engine: Engine) -> None:
+    claim = _claim(engine, "a", T0)
+    assert claim is not None
+    mark_retry(engine, budgeteer_posts, claim, "intruder", error="x", now=T0, permanent=True)
+    assert (_row(engine).state, _row(engine).claimed_by) == ("claimed", "a")
+
+
+def test_a_post_clears_the_error_and_records_where_it_went(engine: Engine) -> None:
+    claim = _claim(engine, "a", T0)
+    assert claim is not None
+    mark_retry(engine, budgeteer_posts, claim, "a", error="x", now=T0, permanent=True)
+    retry = _claim(engine, "a", T0 + timedelta(hours=1))
+    assert retry is not None
+    posted_at = T0 + timedelta(hours=1, seconds=3)
+    assert mark_posted(
+        engine, budgeteer_posts, retry, "a", channel_id="C9", ts="17.5", posted_at=posted_at
+    )
+    row = _row(engine)
+    assert (row.state, row.channel_id, row.message_ts, row.posted_at) == (
+        "posted",
+        "C9",
+        "17.5",
+        posted_at,
+    )
+    assert (row.last_error, row.next_attempt_at) == (None, None)
+
+
+def test_the_backoff_doubles_per_attempt_from_one_minute() -> None:
+    class _Top(random.Random):
+        def uniform(self, a: float, b: float) -> float:
+            return b
+
+    assert [retry_delay(n, _Top()) for n in (0, 1, 2, 3, 7, 8)] == [
+        timedelta(minutes=1),
+        timedelta(minutes=1),
+        timedelta(minutes=2),
+        timedelta(minutes=4),
+        timedelta(hours=1),  # 64 minutes, capped
+        timedelta(hours=1),
+    ]
+
+
+def test_the_jitter_takes_off_at_most_half() -> None:
+    class _Bottom(random.Random):
+        def uniform(self, a: float, b: float) -> float:
+            return a
+
+    assert retry_delay(3, _Bottom()) == timedelta(minutes=2)
