@@ -153,7 +153,7 @@ def test_decimals_and_times_in_before_and_after_are_kept_as_text(engine: Engine)
             "user:a@example.com",
             "budgets.update",
             "budget:core",
-            {"amount": Decimal("100.10"), "at": T0},
+            {"at": T0, "amount": Decimal("100.10")},  # stored with its keys sorted
             {"amount": Decimal("120.00")},
             via="cli",
             at=T0,
