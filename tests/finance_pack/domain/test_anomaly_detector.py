@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -148,3 +150,30 @@ def test_a_credit_is_judged_but_not_learnt() -> None:
     after = START + (hour + 1) * HOUR
     expected = with_credit.observe(after, calm(hour + 1)).expected
     assert expected == pytest.approx(without.observe(after, calm(hour + 1)).expected, rel=0.002)
+
+
+def test_restored_state_equals_the_original_with_the_settings_given() -> None:
+    detector = trained(hours=24 * 3)
+    detector.run, detector.run_sum = 2, 1.25
+    own = DetectorSettings(relative_margin=0.5, direction=Direction.BOTH)
+    from_text = SeriesDetector.from_text(detector.to_text(), own)
+    from_state = SeriesDetector.from_state(detector.to_state(), own)
+    legacy_json = SeriesDetector.from_text(json.dumps(detector.to_state()), own)
+    for restored in (from_text, from_state, legacy_json):
+        assert restored == SeriesDetector(**{**vars_of(detector), "settings": own})
+
+
+def test_a_fresh_detector_round_trips_without_a_last_point() -> None:
+    fresh = SeriesDetector(86400)
+    assert SeriesDetector.from_text(fresh.to_text(), DetectorSettings()).last_start is None
+    assert SeriesDetector.from_state(fresh.to_state(), DetectorSettings()) == fresh
+
+
+def test_an_unknown_state_version_is_refused_by_name() -> None:
+    state = {**SeriesDetector(3600).to_state(), "v": 99}
+    with pytest.raises(ValueError, match=r"^unknown detector state version 99$"):
+        SeriesDetector.from_state(state, DetectorSettings())
+
+
+def vars_of(detector: SeriesDetector) -> dict[str, object]:
+    return {f.name: getattr(detector, f.name) for f in dataclasses.fields(detector)}

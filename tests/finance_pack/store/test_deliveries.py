@@ -222,3 +222,38 @@ def test_the_jitter_takes_off_at_most_half() -> None:
             return a
 
     assert retry_delay(3, _Bottom()) == timedelta(minutes=2)
+
+
+def test_recording_one_claim_leaves_the_others_of_the_same_replica_alone(engine: Engine) -> None:
+    first = _claim(engine, "a", T0)
+    other_key = {"channel": "finops", "slot_key": "2026-W20"}
+    second = try_claim(
+        engine, budgeteer_posts, other_key, replica="a", now=T0, lease=LEASE, extra=EXTRA
+    )
+    assert first is not None and second is not None
+    assert mark_posted(engine, budgeteer_posts, first, "a", channel_id="C", ts="1", posted_at=T0)
+    assert _states(engine) == {first.id: "posted", second.id: "claimed"}
+    mark_retry(engine, budgeteer_posts, second, "a", error="x", now=T0, permanent=True)
+    assert _states(engine) == {first.id: "posted", second.id: "failed"}
+
+
+def _states(engine: Engine) -> dict[int, str]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(budgeteer_posts.c.id, budgeteer_posts.c.state))
+        return {row.id: row.state for row in rows}
+
+
+def test_the_next_wake_up_is_the_earliest_retry_due(engine: Engine) -> None:
+    claim = _claim(engine, "a", T0)
+    assert claim is not None
+    due = mark_retry(
+        engine,
+        budgeteer_posts,
+        claim,
+        "a",
+        error="x",
+        now=T0,
+        permanent=False,
+        retry_after=timedelta(minutes=30),
+    )
+    assert next_retry_at(engine, budgeteer_posts) == due
