@@ -111,7 +111,7 @@ class CostWatcher:
         source: str,
     ) -> IngestResult:
         result = IngestResult()
-        new_keys = {p.series_key for _i, p in batch} - set(self._currencies)
+        new_keys = {p.series_key for _i, p in batch if p.series_key not in self._currencies}
         late = [
             (p.series_key, p.start)
             for _i, p in batch
@@ -121,6 +121,7 @@ class CostWatcher:
         ]
         stored = store.stored_costs(connection, late) if late else {}
         rows, findings = [], []
+        hot: set[str] = set()  # groups with an anomaly earlier in this batch
         for _index, point in batch:
             key = point.series_key
             if (key, point.start) in stored:
@@ -135,7 +136,7 @@ class CostWatcher:
             result.late += verdict is None
             result.accepted += verdict is not None
             rows.append(_point_row(point, status, source, now))
-            if verdict is not None:
+            if verdict is not None and self._matters(point, verdict, hot):
                 findings.append(_finding(point, verdict, now))
         store.insert_points(connection, rows)
         self._save_states(connection, {p.series_key for _i, p in batch}, new_keys, now)
@@ -154,6 +155,17 @@ class CostWatcher:
         if detector.last_start is not None and point.start.timestamp() <= detector.last_start:
             return None  # late: stored, never judged against a baseline that moved past it
         return detector.observe(point.start, float(point.cost))
+
+    def _matters(self, point: StreamPoint, verdict: Verdict, hot: set[str]) -> bool:
+        """Only an anomaly, or a point of a group with an open incident (or one this batch
+        may open), can change an incident: `step` leaves a calm point of a calm group alone,
+        and building findings for that calm majority was a tenth of a batch's time."""
+        assert self._incidents is not None
+        group = _group(point)
+        if verdict.is_anomaly:
+            hot.add(group)
+            return True
+        return group in hot or group in self._incidents
 
     def _save_states(
         self, connection: Connection, keys: set[str], new_keys: set[str], now: datetime
@@ -253,10 +265,14 @@ def _point_row(point: StreamPoint, status: str, source: str, now: datetime) -> d
     }
 
 
+def _group(point: StreamPoint) -> str:
+    return f"{point.group_key}|currency={point.currency}"
+
+
 def _finding(point: StreamPoint, verdict: Verdict, now: datetime) -> Finding:
     return Finding(
         series=point.series_key,
-        group=f"{point.group_key}|currency={point.currency}",
+        group=_group(point),
         start=point.start,
         end=point.end,
         actual=point.cost,
