@@ -162,7 +162,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         agent = build_agent(context, engine, None, gateway)
         app.state.cost_watcher = agent.watcher
-        loop = AgentLoop("cost-watcher", agent.tick)
+        loop = AgentLoop("cost-watcher", agent.tick, wake=agent.watcher.alerts_queued)
         thread = threading.Thread(target=loop.run, daemon=True)
         thread.start()
         with BackgroundServer(app, name="bench-api").start() as server:

@@ -60,6 +60,10 @@ class CostWatcher:
     _currencies: dict[str, str] = field(default_factory=dict, init=False)
     _incidents: dict[str, StoredIncident] | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    # Set once a batch that queued alerts has committed: the agent's loop waits on it, so an
+    # alert leaves at once rather than at the next poll.
+    alerts_queued: threading.Event = field(default_factory=threading.Event, init=False)
+    _queued: bool = field(default=False, init=False)
 
     def ingest(
         self, points: Sequence[StreamPoint], now: datetime, source: str = "api"
@@ -69,17 +73,21 @@ class CostWatcher:
         batch = _last_per_interval(points)
         with self._lock:
             touched = {p.series_key for _i, p in batch}
+            self._queued = False
             try:
                 with self.engine.begin() as connection:
                     self._load(connection, touched)
                     converted = [(i, self._in_series_currency(i, p)) for i, p in batch]
-                    return self._ingest(connection, converted, now, source)
+                    result = self._ingest(connection, converted, now, source)
             except Exception:
                 for key in touched:
                     self._detectors.pop(key, None)
                     self._currencies.pop(key, None)
                 self._incidents = None
                 raise
+            if self._queued:
+                self.alerts_queued.set()
+            return result
 
     def _load(self, connection: Connection, keys: set[str]) -> None:
         if self._incidents is None:
@@ -221,6 +229,7 @@ class CostWatcher:
     ) -> None:
         kind = {Change.OPENED: "open", Change.UPDATED: "update", Change.RESOLVED: "resolve"}[change]
         sinks = ["slack"] + (["webhook"] if self.settings.webhook_url else [])
+        self._queued = True
         for sink in sinks:
             store.queue_delivery(
                 connection,

@@ -193,3 +193,15 @@ def test_a_spike_and_its_return_to_normal_in_one_batch_open_and_resolve_the_inci
     with engine.connect() as connection:
         assert connection.execute(select(watcher_incidents.c.state)).scalars().all() == ["resolved"]
     assert watcher.open_incident_for("provider=aws|account=111122223333|currency=USD") is None
+
+
+def test_a_batch_that_queued_an_alert_signals_the_dispatcher_after_it_commits(
+    engine: Engine, clock: FakeClock
+) -> None:
+    watcher = CostWatcher(engine, SETTINGS)
+    baseline(watcher, clock)
+    assert not watcher.alerts_queued.is_set()  # calm points queue nothing
+    watcher.ingest([hourly(EC2, 72, "400.00")], clock.now())
+    assert watcher.alerts_queued.is_set()
+    with engine.connect() as connection:
+        assert len(connection.execute(select(watcher_deliveries)).all()) == 1
