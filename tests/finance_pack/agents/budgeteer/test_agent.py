@@ -16,14 +16,11 @@ from budgeteer_support import (
 )
 from sqlalchemy import Engine, select
 
-from finance_pack.agents.budgeteer.agent import Budgeteer
 from finance_pack.domain.budget_snapshot import BudgetSnapshot
 from finance_pack.domain.cadence import slot_key
 from finance_pack.providers.slack import PostedMessage, SlackPermanentError
 from finance_pack.sandbox.testing import RunningSlackEmulator
 from finance_pack.services.cadence_slo import cadence_slo_reports
-from finance_pack.store.engine import make_engine
-from finance_pack.store.migrate import upgrade
 from finance_pack.store.tables import budgeteer_posts, threshold_alerts
 
 
@@ -210,37 +207,6 @@ def test_a_year_of_restarts_and_downtime_posts_every_week_exactly_once(
     assert year.events == len(weeks)
     assert year.good == len(weeks) - len(expected_late)
     assert {e.split()[1] for e in year.bad_events} == expected_late
-
-
-@pytest.mark.postgres
-def test_two_replicas_on_postgres_post_each_week_exactly_once(
-    postgres_url: str, slack_emulator: RunningSlackEmulator, snapshot: BudgetSnapshot
-) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    engine = make_engine(postgres_url)
-    upgrade(engine)
-    replicas = [
-        make_budgeteer(make_engine(postgres_url), gateway(slack_emulator), snapshot, replica=name)
-        for name in ("a", "b")
-    ]
-    now = START - timedelta(hours=1)
-    with ThreadPoolExecutor(2) as pool:
-        for _ in range(8 * 4):  # eight weeks, ticking both replicas at the same instants
-            list(pool.map(Budgeteer.tick, replicas, [now] * len(replicas)))
-            now += timedelta(hours=42)
-    weeks = [slot_key(s, "UTC") for s in SCHEDULE.slots_between(START, now)]
-    for channel in CHANNELS:
-        posted = [
-            m["metadata"]["event_payload"]["slot"]
-            for m in summaries(slack_emulator)
-            if "#" + m["channel_name"] == channel
-        ]
-        assert sorted(posted) == sorted(weeks)
-    with engine.connect() as connection:
-        holders = {row.claimed_by for row in connection.execute(select(budgeteer_posts))}
-    assert holders <= {"a", "b"}
-    assert replicas[0].run_now(now, ["#finops"]) == ["#finops"]  # manual keys fit the column
 
 
 def test_thresholds_crossed_together_make_one_alert_naming_the_highest(
