@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, Table, and_, func, select
 from sqlalchemy.exc import IntegrityError
 
-from finance_pack.store.tables import budgeteer_posts, threshold_alerts
+from finance_pack.domain.cadence import WEEK_KEY_PATTERN
+from finance_pack.store.tables import budgeteer_posts
 
-DELIVERY_TABLES = {"budgeteer_posts": budgeteer_posts, "threshold_alerts": threshold_alerts}
 RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=1)
 
@@ -195,7 +195,7 @@ def adopt_week_keyed_post(engine: Engine, channel: str, slot_at: datetime, key: 
             .where(
                 budgeteer_posts.c.channel == channel,
                 budgeteer_posts.c.slot_at == slot_at,
-                budgeteer_posts.c.slot_key.like("____-W__"),
+                budgeteer_posts.c.slot_key.like(WEEK_KEY_PATTERN),
             )
             .values(slot_key=key)
         )
