@@ -192,7 +192,6 @@ def test_a_spike_and_its_return_to_normal_in_one_batch_open_and_resolve_the_inci
     assert len(result.incidents_opened) == 1
     with engine.connect() as connection:
         assert connection.execute(select(watcher_incidents.c.state)).scalars().all() == ["resolved"]
-    assert watcher.open_incident_for("provider=aws|account=111122223333|currency=USD") is None
 
 
 def test_a_batch_that_queued_an_alert_signals_the_dispatcher_after_it_commits(
