@@ -257,3 +257,11 @@ def test_the_next_wake_up_is_the_earliest_retry_due(engine: Engine) -> None:
         retry_after=timedelta(minutes=30),
     )
     assert next_retry_at(engine, budgeteer_posts) == due
+
+
+def test_the_next_wake_up_after_a_tick_counts_only_later_instants(engine: Engine) -> None:
+    assert _claim(engine, "killed", T0) is not None
+    assert next_retry_at(engine, budgeteer_posts, after=T0 + LEASE - timedelta(seconds=1)) == (
+        T0 + LEASE
+    )
+    assert next_retry_at(engine, budgeteer_posts, after=T0 + LEASE) is None  # passed over
