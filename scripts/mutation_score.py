@@ -5,6 +5,7 @@
     .venv/bin/python scripts/mutation_score.py                # the score of the last run so far
     .venv/bin/python scripts/mutation_score.py --run 'finance_pack.store.deliveries*'
     .venv/bin/python scripts/mutation_score.py --json before.json   # the counts, for a report
+    .venv/bin/python scripts/mutation_score.py --compare before.json  # a before/after table
 
 mutmut's settings (modules mutated, tests run) are in pyproject.toml [tool.mutmut]; for each
 mutant mutmut runs only the tests that cover the mutated function. The score is killed / (killed +
@@ -64,6 +65,7 @@ def main() -> int:
     parser.add_argument("--run", action="store_true", help="run mutmut first")
     parser.add_argument("--max-children", default="2")
     parser.add_argument("--json", type=Path, help="also write the counts per module here")
+    parser.add_argument("--compare", type=Path, help="a Markdown table: this JSON vs now")
     parser.add_argument(
         "patterns", nargs="*", help="mutant name patterns, e.g. 'finance_pack.domain*'"
     )
@@ -75,7 +77,34 @@ def main() -> int:
     report(per_module)
     if args.json:
         args.json.write_text(json.dumps(per_module, indent=2, sort_keys=True) + "\n")
+    if args.compare:
+        before = {m: Counter(c) for m, c in json.loads(args.compare.read_text()).items()}
+        print(compare_table(before, per_module))
     return 0
+
+
+def compare_table(before: dict[str, Counter[str]], after: dict[str, Counter[str]]) -> str:
+    """Markdown rows: module | before k/s/n/r score | after k/s/n/r score."""
+    rows = [
+        "| module | before: killed / survived / no tests / not run | score "
+        "| after: killed / survived / no tests / not run | score |",
+        "|---|---|---|---|---|",
+    ]
+    totals = (Counter[str](), Counter[str]())
+    for module in sorted(before.keys() | after.keys()):
+        old, new = before.get(module, Counter()), after.get(module, Counter())
+        totals[0].update(old)
+        totals[1].update(new)
+        rows.append(f"| {module} | {_cells(old)} | {_cells(new)} |")
+    rows.append(f"| **total** | {_cells(totals[0])} | {_cells(totals[1])} |")
+    return "\n".join(rows)
+
+
+def _cells(counts: Counter[str]) -> str:
+    killed = counts["killed"] + counts["timeout"]
+    decided = killed + counts["survived"]
+    score = f"{100 * killed / decided:.1f} %" if decided else "-"
+    return f"{killed} / {counts['survived']} / {counts['no tests']} / {counts['not run']} | {score}"
 
 
 if __name__ == "__main__":
