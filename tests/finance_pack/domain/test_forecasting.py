@@ -120,3 +120,40 @@ def test_an_unknown_forecaster_lists_the_known_ones() -> None:
         get_forecaster("prophet")
     assert str(caught.value) == "unknown forecaster 'prophet': expected one of linear, seasonal"
     assert caught.value.name == "prophet"
+
+
+def _flat_november(days: int) -> dict[date, Decimal]:
+    return {date(2026, 11, 1) + timedelta(days=i): Decimal(100) for i in range(days)}
+
+
+def test_a_short_steady_history_widens_only_for_drift_and_unseen_spikes() -> None:
+    # 20 days left of 100: remaining 2000. Steady spend has no day-to-day spread, so the
+    # half-width is z80 * drift * remaining = 1.2816 * (0.08 * 10 / 30) * 2000 = 68.35,
+    # plus 3 % of the remaining (60) each side for spikes and credits not seen yet.
+    request = ForecastRequest(_flat_november(10), 2026, 11, date(2026, 11, 11))
+    forecast = SeasonalForecaster().forecast(request)
+    assert forecast is not None
+    assert (forecast.point, forecast.low, forecast.high) == (
+        Decimal("3000.00"),
+        Decimal("2871.65"),
+        Decimal("3128.35"),
+    )
+    assert forecast.fallback == (
+        "short history (10 days, fewer than two months): no trend, interval from the "
+        "day-to-day spread seen so far, widened for level drift; spikes, fees and credits "
+        "not extrapolated but allowed for"
+    )
+
+
+def test_fewer_than_three_days_assume_a_wide_day_to_day_spread() -> None:
+    # Two days seen: the spread is taken as 50 % a day. 28 days left, remaining 2800:
+    # sqrt(0.25/28 + 0.25/2 + (0.08 * 14 / 30)^2) = 0.36786, * 1.2816 * 2800 = 1320.06,
+    # plus 84 (3 %) each side.
+    request = ForecastRequest(_flat_november(2), 2026, 11, date(2026, 11, 3))
+    forecast = SeasonalForecaster().forecast(request)
+    assert forecast is not None
+    assert (forecast.point, forecast.low, forecast.high) == (
+        Decimal("3000.00"),
+        Decimal("1595.94"),
+        Decimal("4404.06"),
+    )
