@@ -76,3 +76,15 @@ def test_service_names_have_one_canonical_spelling() -> None:
         "Oracle Cloud",
     }
     assert service_spellings([]) == frozenset()
+
+
+def test_at_most_three_suggestions_and_loosely_similar_ones_count() -> None:
+    existing = {
+        "regions": ["eu-west-1", "eu-west-2", "eu-west-3", "eu-west-4"],
+        "accounts": ["123456"],
+    }
+    scope = Scope(regions=frozenset({"eu-west-9"}), accounts=frozenset({"12"}))
+    found = unmatched_values(scope, existing)
+    assert len(found["regions"]["eu-west-9"]) == 3
+    # "12" against "123456": a similarity of 2 * 2 / 8 = 0.5, above the 0.4 cut-off
+    assert found["accounts"] == {"12": ["123456"]}
