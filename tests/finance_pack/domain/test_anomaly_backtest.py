@@ -58,9 +58,8 @@ def test_a_repeated_time_is_judged_once_the_first_time_it_appears() -> None:
     assert rows[0].verdict is not None and rows[0].verdict.value == 10.0
 
 
-def test_the_next_expected_start_is_one_interval_after_the_last_point() -> None:
+def test_the_last_point_seen_is_a_utc_instant() -> None:
     detector = SeriesDetector(900)
-    assert detector.next_expected_start() is None and detector.last_seen is None
+    assert detector.last_seen is None
     detector.observe(T0, 5.0)
-    assert detector.last_seen == T0
-    assert detector.next_expected_start() == T0 + timedelta(minutes=15)
+    assert detector.last_seen == T0 and detector.last_seen.tzinfo is UTC

@@ -14,16 +14,12 @@ from finance_pack.domain.costs import (
     amortised_cost,
     billing_period_start,
     canonical_tags_json,
-    cur_tag_key,
-    hours_between,
     interval_spend,
     parse_charge_time,
     parse_cost,
     parse_tags,
     tag_needle,
-    validate_currency,
 )
-from finance_pack.domain.currencies import UnknownCurrencyError
 from finance_pack.domain.money import InvalidAmountError, Money
 
 MAY = datetime(2026, 5, 1, tzinfo=UTC)
@@ -193,24 +189,6 @@ def test_non_text_tag_values_keep_their_json_text() -> None:
         "b": "[1, 2]",
         "c": "true",
     }
-
-
-def test_cur_tag_columns_give_their_key() -> None:
-    assert cur_tag_key("resourceTags/user:team") == "user:team"
-    assert cur_tag_key("resourceTags/") == ""
-    assert cur_tag_key("lineItem/UsageStartDate") is None
-
-
-def test_hours_between_counts_whole_hours() -> None:
-    assert hours_between(MAY, MAY + timedelta(hours=24)) == 24
-    assert hours_between(MAY, MAY + timedelta(hours=1, minutes=59)) == 1
-    assert hours_between(MAY, MAY + timedelta(days=31)) == 744
-
-
-def test_currencies_are_validated_and_upper_cased() -> None:
-    assert validate_currency(" eur ") == "EUR"
-    with pytest.raises(UnknownCurrencyError):
-        validate_currency("EURO")
 
 
 def test_a_zero_length_charge_period_is_accepted() -> None:
