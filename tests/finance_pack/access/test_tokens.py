@@ -261,3 +261,13 @@ def test_a_bad_duration_says_what_was_given_and_what_to_use() -> None:
         parse_duration("1000000d")
     assert caught.value.message == "not a duration: '1000000d'"
     assert caught.value.hint == "use a number and a unit: 30m, 12h, 90d, 4w"
+
+
+def test_tokens_made_in_the_same_instant_list_by_id(engine: Engine) -> None:
+    with engine.begin() as connection:
+        ids = [
+            issue_token(connection, "service:bot", "local:op", NOW, timedelta(days=1)).record.id
+            for _ in range(4)
+        ]
+    with engine.connect() as connection:
+        assert [record.id for record in list_tokens(connection)] == sorted(ids)

@@ -310,3 +310,8 @@ def test_the_refusals_say_what_to_do() -> None:
     )
     assert empty.args == ("the cost store is empty: no cost data has been ingested yet",)
     assert (empty.month, empty.data_start) == (NOVEMBER, None)
+
+
+def test_a_month_before_an_empty_store_says_the_store_is_empty() -> None:
+    error = MonthBeforeDataError(NOVEMBER, None)
+    assert error.message == "no cost data for 2026-11: the cost store is empty"

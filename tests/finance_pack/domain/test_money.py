@@ -150,3 +150,10 @@ def test_currency_codes_are_trimmed_and_upper_cased() -> None:
         Money.of("1", "xyz")
     assert caught.value.code == "xyz"
     assert [minor_unit_exponent(c) for c in ("CLF", "UYW", "BHD", "VND")] == [4, 4, 3, 0]
+
+
+def test_a_currency_mismatch_says_how_to_fix_it() -> None:
+    assert str(CurrencyMismatchError("USD", "EUR")) == (
+        "cannot combine USD and EUR amounts without an FX table "
+        "(configure fx_rates in finance.yaml or keep budgets in the billing currency)"
+    )

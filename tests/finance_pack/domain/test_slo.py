@@ -154,3 +154,8 @@ def test_nothing_delivered_has_no_latency_figures() -> None:
     report = latency_report("x", Decimal("0.9"), "7d", [None, None], Decimal(300))
     assert (report.good, report.max_seconds, report.p50_seconds) == (0, None, None)
     assert report.bad_events == ("0", "1")
+
+
+def test_json_figures_are_plain_decimals_never_exponents() -> None:
+    report = SloReport("x", Decimal("0.9"), "w", events=1, good=1, p50_seconds=Decimal("1E+2"))
+    assert report.to_json_dict()["p50_seconds"] == "100"

@@ -265,3 +265,13 @@ def test_the_next_wake_up_after_a_tick_counts_only_later_instants(engine: Engine
         T0 + LEASE
     )
     assert next_retry_at(engine, budgeteer_posts, after=T0 + LEASE) is None  # passed over
+
+
+def test_a_claim_given_back_cannot_be_recorded_as_posted(engine: Engine) -> None:
+    claim = _claim(engine, "a", T0)
+    assert claim is not None
+    mark_retry(engine, budgeteer_posts, claim, "a", error="x", now=T0, permanent=False)
+    assert not mark_posted(
+        engine, budgeteer_posts, claim, "a", channel_id="C", ts="1", posted_at=T0
+    )
+    assert _states(engine) == {claim.id: "retry"}
