@@ -28,9 +28,12 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import hashlib
+import json
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -100,7 +103,12 @@ def _last_months(daily: dict[date, Decimal], months: int) -> list[date]:
 
 
 def _score_scope(
-    scope: int, daily: dict[date, Decimal], months: int, with_competitors: bool, seed: int
+    scope: int,
+    daily: dict[date, Decimal],
+    months: int,
+    with_competitors: bool,
+    seed: int,
+    cache: CompetitorCache,
 ) -> tuple[list[Cell], dict[str, float]]:
     days = [min(daily) + timedelta(days=i) for i in range((max(daily) - min(daily)).days + 1)]
     values = np.array([float(daily.get(day, 0)) for day in days])  # a day without rows is 0
@@ -125,7 +133,7 @@ def _score_scope(
                 Cell.score(f"{DEFAULT_FORECASTER} short", month.unit, elapsed, got, actual)
             )
         if with_competitors:
-            cells += _score_competitors(values, month, actual, seed, seconds)
+            cells += _score_competitors(values, month, actual, seed, seconds, cache)
     return cells, seconds
 
 
@@ -140,34 +148,94 @@ class _Month:
         return calendar.monthrange(self.first.year, self.first.month)[1]
 
 
+class CompetitorCache:
+    """Competitors' month-ends kept in a JSON file, so that a re-run of the benchmark (while
+    working on our forecaster) does not refit them. Keyed by model, month, cutoffs, the
+    simulation seed and a digest of the whole history: a changed generator misses the cache.
+    Fit times are not cached (a cached model reports none)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.entries: dict[str, list[list[float]]] = {}
+        if path is not None and path.exists():
+            self.entries = json.loads(path.read_text())
+
+    @staticmethod
+    def key(
+        model: str, values: np.ndarray, month: _Month, cutoffs: tuple[int, ...], seed: int
+    ) -> str:
+        digest = hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()[:20]
+        return f"{model}|{digest}|{month.start}|{','.join(map(str, cutoffs))}|{seed}"
+
+    def get(self, key: str) -> dict[int, MonthEnd] | None:
+        found = self.entries.get(key)
+        if found is None:
+            return None
+        return {int(row[0]): MonthEnd(row[1], row[2], row[3]) for row in found}
+
+    def put(self, key: str, results: dict[int, MonthEnd]) -> None:
+        self.entries[key] = [[k, m.point, m.low, m.high] for k, m in sorted(results.items())]
+
+    def save(self) -> None:
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.entries))
+
+
 def _score_competitors(
-    values: np.ndarray, month: _Month, actual: float, seed: int, seconds: dict[str, float]
+    values: np.ndarray,
+    month: _Month,
+    actual: float,
+    seed: int,
+    seconds: dict[str, float],
+    cache: CompetitorCache,
 ) -> list[Cell]:
+    fitters: list[tuple[str, tuple[int, ...], Callable[[], dict[int, MonthEnd]]]] = [
+        (
+            model.name,
+            CUTOFFS,
+            lambda model=model: model.month(values, month.start, CUTOFFS, month.length, seed),
+        )
+        for model in statsforecast_models()
+    ]
+    fitters.append(
+        (
+            "prophet",
+            PROPHET_CUTOFFS,
+            lambda: ProphetModel().month(
+                values, month.first, month.start, PROPHET_CUTOFFS, month.length
+            ),
+        )
+    )
     cells = []
-    for model in statsforecast_models():
-        began = time.perf_counter()
-        for elapsed, got in model.month(values, month.start, CUTOFFS, month.length, seed).items():
-            cells.append(Cell.score(model.name, month.unit, elapsed, got, actual))
-        seconds[model.name] += time.perf_counter() - began
-    began = time.perf_counter()
-    prophet = ProphetModel().month(values, month.first, month.start, PROPHET_CUTOFFS, month.length)
-    for elapsed, got in prophet.items():
-        cells.append(Cell.score("prophet", month.unit, elapsed, got, actual))
-    seconds["prophet"] += time.perf_counter() - began
+    for name, cutoffs, fit in fitters:
+        key = cache.key(name, values, month, cutoffs, seed)
+        results = cache.get(key)
+        if results is None:
+            began = time.perf_counter()
+            results = fit()
+            seconds[name] += time.perf_counter() - began
+            cache.put(key, results)
+        cells += [Cell.score(name, month.unit, k, got, actual) for k, got in results.items()]
     return cells
 
 
 def run_generator(
-    generator: str, scopes: int, ours_scopes: int, months: int, seed: int
+    generator: str, scopes: int, ours_scopes: int, months: int, seed: int, cache_dir: str | None
 ) -> list[dict[str, object]]:
     histories = GENERATORS[generator](max(scopes, ours_scopes), seed)
     cells: list[Cell] = []
     seconds: dict[str, float] = defaultdict(float)
+    # One file per generator and seed: generators run in parallel processes.
+    cache = CompetitorCache(
+        None if cache_dir is None else Path(cache_dir) / f"{generator}-seed{seed}.json"
+    )
     for scope, daily in enumerate(histories):
-        scope_cells, scope_seconds = _score_scope(scope, daily, months, scope < scopes, seed)
+        scope_cells, scope_seconds = _score_scope(scope, daily, months, scope < scopes, seed, cache)
         cells += scope_cells
         for name, spent in scope_seconds.items():
             seconds[name] += spent
+    cache.save()
     compared = [cell for cell in cells if cell.unit[0] < scopes]
     names = [*FORECASTERS, *ESTABLISHED]
     rows = [_row(generator, name, compared, seconds.get(name)) for name in names]
@@ -249,6 +317,12 @@ def main() -> None:
     parser.add_argument("--generators", nargs="+", default=list(GENERATORS), choices=GENERATORS)
     parser.add_argument("--jobs", type=int, default=2, help="generators in parallel")
     parser.add_argument("--json", dest="json_path", default=None, help="also write JSON here")
+    parser.add_argument(
+        "--competitor-cache",
+        default=None,
+        metavar="DIR",
+        help="keep competitors' forecasts in DIR and reuse them (e.g. benchmarks/out/cache)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     count = len(args.generators)
@@ -260,6 +334,7 @@ def main() -> None:
             [args.ours_scopes] * count,
             [args.months] * count,
             [args.seed] * count,
+            [args.competitor_cache] * count,
         )
         rows = []
         for generator, generator_rows in zip(args.generators, runs, strict=True):

@@ -18,6 +18,7 @@ import numpy as np
 from finance_pack.domain.forecasting.daily_model import (
     DailyArray,
     FloatArray,
+    HALF_LIVES,
     irregular_share,
     month_spans,
     recurring_charges,
@@ -35,8 +36,10 @@ INTERVAL_TAIL = 0.10
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
-    """What the scope's history says: the damping to use and that damping's past errors."""
+    """What the scope's history says: the level's half-life (an index into `HALF_LIVES`) and
+    the trend damping to use, and their past errors."""
 
+    half_life: int
     damping: float
     errors: FloatArray  # (actual - forecast) / |forecast| at comparable cutoffs
     months: int
@@ -64,14 +67,15 @@ def calibrate(history: DailyArray, first_day: date, observed_days: int) -> Calib
             cutoff = span.start + days
             known = float(history.values[span.start : cutoff].sum())
             parts = remaining_parts(history, span, cutoff, charges, irregular)
-            predicted = known + parts.base + DAMPINGS * parts.trend
+            predicted = known + parts.base[:, None] + DAMPINGS[None, :] * parts.trend[:, None]
             if np.all(predicted != 0):
-                rows.append((actual - predicted) / np.abs(predicted))
+                rows.append(((actual - predicted) / np.abs(predicted)).ravel())
     if len(rows) < MIN_CALIBRATION_ERRORS:
         return None
     errors = np.vstack(rows)
     best = int(np.argmin(np.abs(errors).mean(axis=0)))
-    return Calibration(float(DAMPINGS[best]), errors[:, best], months)
+    half_life, damping = divmod(best, DAMPINGS.size)
+    return Calibration(half_life, float(DAMPINGS[damping]), errors[:, best], months)
 
 
 def _comparable_stages(observed_days: int, days: int) -> list[int]:

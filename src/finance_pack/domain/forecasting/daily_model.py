@@ -33,8 +33,15 @@ from finance_pack.domain.forecasting.base import ForecastRequest
 FloatArray = npt.NDArray[np.float64]
 
 WEEKDAY_WINDOW_WEEKS = 8
+#: Half-lives (days) of the level's weights, one fit each; the back-test picks one per scope
+#: (`calibration.py`). A short one follows a level shift within days, a long one averages
+#: the day-to-day noise of a steady scope away. Each fit looks back `LEVEL_WINDOW_HALF_LIVES`.
+HALF_LIVES = np.array([7.0, 14.0, 28.0, 56.0])
+LEVEL_WINDOW_HALF_LIVES = 4
+#: The half-life used without a back-test to choose one (a short history).
+DEFAULT_HALF_LIFE = 1
+#: The window of the short-history fallback's spread.
 LEVEL_WINDOW_DAYS = 56
-LEVEL_HALF_LIFE_DAYS = 14.0
 CHARGE_LOOKBACK_MONTHS = 3
 CHARGE_MIN_MONTHS = 2
 #: Spikes are rare (a few a year): their expected share is measured over a year of blocks.
@@ -88,14 +95,14 @@ class MonthSpan:
 
 @dataclass(frozen=True, slots=True)
 class MonthEndParts:
-    """Expected spend of the month's days still to come, split so the trend can be damped:
-    remaining = base + damping * trend."""
+    """Expected spend of the month's days still to come, one entry per half-life in
+    `HALF_LIVES`, split so the trend can be damped: remaining = base + damping * trend."""
 
-    base: float
-    trend: float
+    base: FloatArray
+    trend: FloatArray
 
-    def remaining(self, damping: float) -> float:
-        return self.base + damping * self.trend
+    def remaining(self, half_life: int, damping: float) -> float:
+        return float(self.base[half_life] + damping * self.trend[half_life])
 
 
 def month_spans(history: DailyArray, first_day: date, count: int) -> list[MonthSpan]:
@@ -115,14 +122,16 @@ def remaining_parts(
     """Expected spend of the month's days from index `cutoff` to its end."""
     month_end = month.start + month.days
     if cutoff >= month_end or cutoff <= 0:
-        return MonthEndParts(0.0, 0.0)
+        return MonthEndParts(np.zeros(HALF_LIVES.size), np.zeros(HALF_LIVES.size))
     factors = weekday_factors(history, cutoff)
-    level, slope = level_and_slope(history, cutoff, factors, charges)
+    fits = np.array(
+        [level_and_slope(history, cutoff, factors, charges, half_life) for half_life in HALF_LIVES]
+    )
     steps = np.arange(month_end - cutoff) + 0.5
     ahead = factors[history.weekdays(cutoff, month_end)] * (1.0 + irregular)
     upcoming_charges = float(charges[cutoff - month.start + 1 : month.days + 1].sum())
     return MonthEndParts(
-        float(ahead.sum()) * level + upcoming_charges, float(ahead @ steps) * slope
+        float(ahead.sum()) * fits[:, 0] + upcoming_charges, float(ahead @ steps) * fits[:, 1]
     )
 
 
@@ -172,10 +181,10 @@ def recurring_charges(history: DailyArray, month: MonthSpan) -> FloatArray:
 
 
 def level_and_slope(
-    history: DailyArray, cutoff: int, factors: FloatArray, charges: FloatArray
+    history: DailyArray, cutoff: int, factors: FloatArray, charges: FloatArray, half_life: float
 ) -> tuple[float, float]:
     """Weekday-adjusted spend level at `cutoff` and its slope per day, robust to spikes."""
-    start = max(0, cutoff - LEVEL_WINDOW_DAYS)
+    start = max(0, cutoff - int(LEVEL_WINDOW_HALF_LIVES * half_life))
     if start >= cutoff:
         return 0.0, 0.0
     index = np.arange(start, cutoff)
@@ -190,7 +199,7 @@ def level_and_slope(
     spread = 1.4826 * median(np.abs(adjusted - centre))
     clipped = np.clip(adjusted, centre - CLIP_SPREADS * spread, centre + CLIP_SPREADS * spread)
     steps = (index[usable] - cutoff + 0.5).astype(np.float64)
-    weights = 0.5 ** (-steps / LEVEL_HALF_LIFE_DAYS)
+    weights = 0.5 ** (-steps / half_life)
     if clipped.size < 7:
         return float(np.average(clipped, weights=weights)), 0.0
     return _weighted_line(steps, clipped, weights)
