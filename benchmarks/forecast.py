@@ -156,9 +156,8 @@ class CompetitorCache:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.entries: dict[str, list[list[float]]] = {}
-        if path is not None and path.exists():
-            self.entries = json.loads(path.read_text())
+        self.entries = self._load()
+        self.added: dict[str, list[list[float]]] = {}
 
     @staticmethod
     def key(
@@ -174,12 +173,25 @@ class CompetitorCache:
         return {int(row[0]): MonthEnd(row[1], row[2], row[3]) for row in found}
 
     def put(self, key: str, results: dict[int, MonthEnd]) -> None:
-        self.entries[key] = [[k, m.point, m.low, m.high] for k, m in sorted(results.items())]
+        row = [[k, m.point, m.low, m.high] for k, m in sorted(results.items())]
+        self.entries[key] = self.added[key] = row
+
+    def _load(self) -> dict[str, list[list[float]]]:
+        if self.path is None or not self.path.exists():
+            return {}
+        loaded: dict[str, list[list[float]]] = json.loads(self.path.read_text())
+        return loaded
 
     def save(self) -> None:
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps(self.entries))
+        """Add this run's entries to the file as it is now (another run may have added some),
+        replacing it in one step so that a reader never sees half a file."""
+        if self.path is None or not self.added:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        merged = self._load() | self.added
+        partial = self.path.with_suffix(".partial")
+        partial.write_text(json.dumps(merged))
+        partial.replace(self.path)
 
 
 def _score_competitors(

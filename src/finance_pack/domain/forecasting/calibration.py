@@ -73,7 +73,9 @@ def calibrate(history: DailyArray, first_day: date, observed_days: int) -> Calib
     if len(rows) < MIN_CALIBRATION_ERRORS:
         return None
     errors = np.vstack(rows)
-    best = int(np.argmin(np.abs(errors).mean(axis=0)))
+    import os
+    crit = np.abs(errors).mean(axis=0) + float(os.environ.get("BA", "0")) * np.abs(errors.mean(axis=0))
+    best = int(np.argmin(crit))
     half_life, damping = divmod(best, DAMPINGS.size)
     return Calibration(half_life, float(DAMPINGS[damping]), errors[:, best], months)
 
