@@ -38,6 +38,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -95,7 +96,7 @@ def _last_months(daily: dict[date, Decimal], months: int) -> list[date]:
     """The 1st of each of the last `months` complete months, oldest first."""
     after_last = max(daily) + timedelta(days=1)
     first = after_last.replace(day=1)  # the month after the last complete one
-    firsts = []
+    firsts: list[date] = []
     while len(firsts) < months:
         first = (first - timedelta(days=1)).replace(day=1)
         firsts.append(first)
@@ -206,19 +207,14 @@ def _score_competitors(
         (
             model.name,
             CUTOFFS,
-            lambda model=model: model.month(values, month.start, CUTOFFS, month.length, seed),
+            partial(model.month, values, month.start, CUTOFFS, month.length, seed),
         )
         for model in statsforecast_models()
     ]
-    fitters.append(
-        (
-            "prophet",
-            PROPHET_CUTOFFS,
-            lambda: ProphetModel().month(
-                values, month.first, month.start, PROPHET_CUTOFFS, month.length
-            ),
-        )
+    prophet = partial(
+        ProphetModel().month, values, month.first, month.start, PROPHET_CUTOFFS, month.length
     )
+    fitters.append(("prophet", PROPHET_CUTOFFS, prophet))
     cells = []
     for name, cutoffs, fit in fitters:
         key = cache.key(name, values, month, cutoffs, seed)

@@ -36,7 +36,7 @@ WEEKDAY_WINDOW_WEEKS = 8
 #: Half-lives (days) of the level's weights, one fit each; the back-test picks one per scope
 #: (`calibration.py`). A short one follows a level shift within days, a long one averages
 #: the day-to-day noise of a steady scope away. Each fit looks back `LEVEL_WINDOW_HALF_LIVES`.
-HALF_LIVES = np.array([7.0, 14.0, 28.0, 56.0])
+HALF_LIVES = np.array([7.0, 14.0, 28.0, 56.0, 112.0])
 LEVEL_WINDOW_HALF_LIVES = 4
 #: The half-life used without a back-test to choose one (a short history).
 DEFAULT_HALF_LIFE = 1

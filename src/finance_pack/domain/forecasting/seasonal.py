@@ -101,13 +101,7 @@ def _calibrated_estimate(
     remaining = remaining_parts(history, month, cutoff, charges, irregular).remaining(
         calibration.half_life, calibration.damping
     )
-    import os
-    point = month_to_date + remaining
-    shift = float(os.environ.get("BC", "0")) * float(calibration.errors.mean()) * abs(point)
-    remaining += shift
-    low, high = calibration.interval(month_to_date + remaining - shift)
-    low += shift
-    high += shift
+    low, high = calibration.interval(month_to_date + remaining)
     return _Estimate(remaining, low, high)
 
 
