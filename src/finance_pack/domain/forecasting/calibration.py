@@ -2,10 +2,12 @@
 
 For the same day of month (and two days either side) in each of the previous (up to 12)
 months it replays the model, seeing only the days before that cutoff, and records the relative
-month-end error for every trend damping in `DAMPINGS`. The damping with the smallest mean
-absolute error is used now; its errors give the 80 % interval. Calibrated on the scope's own
-history rather than on an assumed distribution, so spikes and credits that happened before
-widen the interval as often as they happen.
+month-end error of every model: each level half-life in `HALF_LIVES` with each trend damping
+in `DAMPINGS`. The model with the smallest mean absolute error (its worst fifth capped, so one
+month of a service ramping up does not decide) is used now; its errors, recent months weighted
+more, give the 80 % interval. Calibrated on the scope's own history rather than on an assumed
+distribution, so spikes and credits that happened before widen the interval as often as they
+happen.
 """
 
 from __future__ import annotations
@@ -83,12 +85,12 @@ def calibrate(history: DailyArray, first_day: date, observed_days: int) -> Calib
     if len(rows) < MIN_CALIBRATION_ERRORS:
         return None
     errors = np.vstack(rows)
-    best = _best_model(np.abs(errors))
+    best = best_model(np.abs(errors))
     half_life, damping = divmod(best, DAMPINGS.size)
     return Calibration(half_life, float(DAMPINGS[damping]), errors[:, best], np.array(ages))
 
 
-def _best_model(absolute_errors: FloatArray) -> int:
+def best_model(absolute_errors: FloatArray) -> int:
     """The column (model) with the smallest mean absolute error, each column's errors capped
     at its own `CHOICE_ERROR_QUANTILE` (a robust criterion)."""
     caps = np.quantile(absolute_errors, CHOICE_ERROR_QUANTILE, axis=0)

@@ -9,8 +9,10 @@
   reserved-instance fees on the 1st, a monthly credit): a day of month whose excess (or
   shortfall) against the weekday-adjusted level stands out in at least two of the last three
   months.
-- Level and slope come from a weighted (recent days count more), outlier-clipped regression
-  over the last weeks with the charge days left out: robust, so a spike does not tilt them.
+- Level and slope come from a weighted (recent days count more, by one of `HALF_LIVES`),
+  outlier-clipped regression with the charge days left out: robust, so a spike does not tilt
+  them. It starts no earlier than the last lasting level shift (`shifts.py`), so a long memory
+  does not average the level before a new service with the level after it.
 - `irregular` puts back what that robustness throws away: spikes (a runaway job) and credits
   are part of expected spend, and spend with a 1 % chance of a 3x day has a mean above its
   median. It is the share of spend that lay beyond the clipping bounds over the last year.
@@ -29,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from finance_pack.domain.forecasting.base import ForecastRequest
+from finance_pack.domain.forecasting.shifts import last_shift
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -124,8 +127,12 @@ def remaining_parts(
     if cutoff >= month_end or cutoff <= 0:
         return MonthEndParts(np.zeros(HALF_LIVES.size), np.zeros(HALF_LIVES.size))
     factors = weekday_factors(history, cutoff)
+    since = level_since(history, cutoff, factors, charges)
     fits = np.array(
-        [level_and_slope(history, cutoff, factors, charges, half_life) for half_life in HALF_LIVES]
+        [
+            level_and_slope(history, cutoff, factors, charges, half_life, since)
+            for half_life in HALF_LIVES
+        ]
     )
     steps = np.arange(month_end - cutoff) + 0.5
     ahead = factors[history.weekdays(cutoff, month_end)] * (1.0 + irregular)
@@ -180,11 +187,31 @@ def recurring_charges(history: DailyArray, month: MonthSpan) -> FloatArray:
     return charges
 
 
+def level_since(history: DailyArray, cutoff: int, factors: FloatArray, charges: FloatArray) -> int:
+    """Index from which the level may be fitted: the last lasting level shift before `cutoff`
+    (see `shifts.py`), else the start of the longest window."""
+    start = max(0, cutoff - int(LEVEL_WINDOW_HALF_LIVES * HALF_LIVES[-1]))
+    expected = factors[history.weekdays(start, cutoff)]
+    adjusted = history.values[start:cutoff] / np.maximum(expected, 0.05)
+    # Fees and credits on their day are not the level: those days count as a typical day.
+    fixed = charges[history.days_of_month[start:cutoff]] != 0
+    if fixed.any() and not fixed.all():
+        adjusted[fixed] = median(adjusted[~fixed])
+    shift = last_shift(adjusted)
+    return start if shift is None else start + shift
+
+
 def level_and_slope(
-    history: DailyArray, cutoff: int, factors: FloatArray, charges: FloatArray, half_life: float
+    history: DailyArray,
+    cutoff: int,
+    factors: FloatArray,
+    charges: FloatArray,
+    half_life: float,
+    since: int = 0,
 ) -> tuple[float, float]:
-    """Weekday-adjusted spend level at `cutoff` and its slope per day, robust to spikes."""
-    start = max(0, cutoff - int(LEVEL_WINDOW_HALF_LIVES * half_life))
+    """Weekday-adjusted spend level at `cutoff` and its slope per day, robust to spikes, fitted
+    on the days from `since` on at most."""
+    start = max(since, cutoff - int(LEVEL_WINDOW_HALF_LIVES * half_life))
     if start >= cutoff:
         return 0.0, 0.0
     index = np.arange(start, cutoff)

@@ -1,8 +1,9 @@
 """The default forecaster: the expected month-end from the daily model, tuned on the scope's own
 history, with an 80 % interval from its own past errors.
 
-- With two or more earlier months to replay (`calibration.py`), the trend damping is the one
-  that forecast those months best, and the interval comes from that damping's errors there.
+- With two or more earlier months to replay (`calibration.py`), the level's half-life and the
+  trend damping are the ones that forecast those months best, and the interval comes from
+  their errors there.
 - With less (a new scope or a new store), it falls back and says so (`Forecast.fallback`): no
   trend (a slope from a few weeks is mostly noise), and an interval from the day-to-day spread
   seen so far, widened for what so little history cannot show (the level's own uncertainty,
