@@ -9,14 +9,20 @@ generators of spend with one trait each of a real bill and on the demo's seeded 
 
     uv pip install -e '.[bench]'     # statsforecast, prophet (benchmark-only)
     .venv/bin/python benchmarks/forecast.py [--scopes 2] [--ours-scopes 12] [--months 4]
-                                            [--generators ...] [--jobs 2] [--json PATH]
+                                            [--seed 1] [--generators ...] [--jobs 2]
+                                            [--competitor-cache DIR] [--json PATH]
+
+`--competitor-cache benchmarks/out/cache` keeps the competitors' forecasts (keyed by model,
+month, cutoffs, seed and a digest of the history) and reuses them in later runs: fitting
+Prophet and AutoARIMA is most of a run's time, and they do not change while ours does.
 
 Cutoffs: days 5, 10, 15, 20 and 25 (Prophet: 5, 15 and 25 only, to keep the run near ten
 minutes on two cores: a Prophet fit takes ~0.7 s here, an AutoARIMA fit ~1.5 s). Figures per
 forecaster and generator: MAPE and bias (mean signed error, negative = too low) in % of the
 actual month-end, the share of month-ends inside the 80 % interval, its mean width in %, and
 `vs_ours`: the 95 % bootstrap range (resampling months) of our MAPE minus theirs on the same
-cells; negative all the way means we are better. Competitors run on the first `--scopes`
+cells; negative all the way means we are better; `bias_95`: the same range of our bias (a
+bias range that holds 0 is no evidence of bias). Competitors run on the first `--scopes`
 scopes; ours also on `--ours-scopes` scopes (row `seasonal*`) for tighter bias and coverage
 figures, and with only 40 days of history before the month (row `seasonal short`).
 
@@ -255,6 +261,8 @@ def run_generator(
     for row in rows:
         if row["forecaster"] in ESTABLISHED:
             row["vs_ours"] = _bootstrap_range(compared, str(row["forecaster"]), rng)
+    by_name = {row["forecaster"]: row for row in rows}
+    by_name[f"{DEFAULT_FORECASTER}*"]["bias_95"] = _bias_range(default_all, rng)
     _mark_targets(rows)
     return rows
 
@@ -270,6 +278,7 @@ def _row(generator: str, name: str, cells: list[Cell], seconds: float | None) ->
         "months": len({cell.unit for cell in mine}),
         "mape_5_25": round(100 * float(np.abs(errors).mean()), 2) if mine else None,
         "bias_5_25": round(100 * float(errors.mean()), 2) if mine else None,
+        "bias_95": None,
         "coverage_80": round(float(np.mean(covered)), 3) if covered else None,
         "width_80": round(100 * float(np.mean(widths)), 1) if widths else None,
         "vs_ours": None,
@@ -289,6 +298,20 @@ def _bootstrap_range(cells: list[Cell], rival: str, rng: np.random.Generator) ->
     if not diffs:
         return "n/a"
     per_unit = np.array([np.mean(values) for values in diffs.values()])
+    draws = rng.choice(per_unit, size=(BOOTSTRAP_DRAWS, per_unit.size)).mean(axis=1)
+    low, high = 100 * np.quantile(draws, [0.025, 0.975])
+    return f"{low:+.2f}..{high:+.2f}"
+
+
+def _bias_range(cells: list[Cell], rng: np.random.Generator) -> str:
+    """95 % range of the bias in %, resampling (scope, month) units: the forecasts of one
+    month share its surprises, so the month, not the forecast, is the unit of evidence."""
+    by_unit: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for cell in cells:
+        by_unit[cell.unit].append(cell.error)
+    if not by_unit:
+        return "n/a"
+    per_unit = np.array([np.mean(errors) for errors in by_unit.values()])
     draws = rng.choice(per_unit, size=(BOOTSTRAP_DRAWS, per_unit.size)).mean(axis=1)
     low, high = 100 * np.quantile(draws, [0.025, 0.975])
     return f"{low:+.2f}..{high:+.2f}"
