@@ -296,17 +296,6 @@ def opening_posts(engine: Engine, incident_ids: Iterable[int], sink: str) -> dic
         return {row.incident_id: row for row in connection.execute(query)}
 
 
-def next_delivery_at(engine: Engine) -> datetime | None:
-    table = watcher_deliveries
-    with engine.connect() as connection:
-        return connection.execute(
-            select(table.c.next_attempt_at)
-            .where(table.c.state.in_(("retry", "failed")))
-            .order_by(table.c.next_attempt_at)
-            .limit(1)
-        ).scalar()
-
-
 def alert_latencies(engine: Engine, since: datetime) -> list[tuple[str, datetime, datetime | None]]:
     """(label, triggering point's ingestion time, Slack's acknowledgement or None) per alert."""
     table = watcher_deliveries

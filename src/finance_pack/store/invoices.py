@@ -134,31 +134,6 @@ def working_invoice_ids(engine: Engine, limit: int = 200) -> list[str]:
         return [row.id for row in rows]
 
 
-def awaiting_confirmation(engine: Engine, posted_before: datetime) -> list[InvoiceRecord]:
-    """Posted invoices whose `invoice.sent` webhook has not come since `posted_before`."""
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(invoices).where(
-                invoices.c.stage == Stage.POSTED.value, invoices.c.posted_at <= posted_before
-            )
-        )
-        return [_record(row) for row in rows]
-
-
-def open_invoices(engine: Engine, finalized_before: datetime) -> list[InvoiceRecord]:
-    """Sent or delivered invoices with no outcome yet (candidates for a missed paid/void)."""
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(invoices).where(
-                invoices.c.stage.in_([Stage.SENT.value, Stage.POSTED.value, Stage.DELIVERED.value]),
-                invoices.c.paid_at.is_(None),
-                invoices.c.voided_at.is_(None),
-                invoices.c.updated_at <= finalized_before,
-            )
-        )
-        return [_record(row) for row in rows]
-
-
 def change_invoice(
     connection: Connection,
     current: InvoiceRecord,
@@ -254,11 +229,6 @@ def remember_event(
             received_at=now,
         )
     )
-
-
-def event_seen(connection: Connection, event_id: str) -> bool:
-    row = connection.execute(select(stripe_events.c.id).where(stripe_events.c.id == event_id))
-    return row.first() is not None
 
 
 UPDATE_KINDS = {"paid": "paid_at", "payment_failed": "payment_failed_at", "void": "voided_at"}

@@ -221,10 +221,6 @@ class CostWatcher:
                 now=now,
             )
 
-    def open_incident_for(self, group: str) -> Incident | None:
-        current = (self._incidents or {}).get(group)
-        return None if current is None else current.incident
-
 
 def _replace(current: StoredIncident, incident: Incident, revision: int) -> StoredIncident:
     return StoredIncident(

@@ -10,7 +10,6 @@ from finance_pack.store.customers import CustomerRecord
 from finance_pack.store.invoices import InvoiceRecord
 
 INVOICE_EVENT = "finance_invoice"
-UPDATE_EVENT = "finance_invoice_update"
 
 
 def invoice_message(

@@ -25,7 +25,7 @@ import json
 import math
 import struct
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -312,7 +312,3 @@ class SeriesDetector:
         if self.last_start is None:
             return None
         return datetime.fromtimestamp(self.last_start, UTC)
-
-    def next_expected_start(self) -> datetime | None:
-        last = self.last_seen
-        return None if last is None else last + timedelta(seconds=self.interval_seconds)

@@ -15,7 +15,6 @@ from typing import Any
 
 BOT_USER_ID = "U0FINBOT01"
 BOT_ID = "B0FINBOT01"
-APP_ID = "A0FINAPP01"
 TEAM_ID = "T0EMULATE1"
 TEAM_NAME = "Emulated Workspace"
 BOT_USER_NAME = "finance-bot"
