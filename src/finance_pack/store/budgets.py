@@ -8,6 +8,7 @@ refused (edit the file), so the two sources never silently disagree.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -134,6 +135,14 @@ def effective_budgets(connection: Connection, declared: Sequence[Budget]) -> lis
         source = BudgetSource.OVERRIDE if name in declared_names else BudgetSource.MANAGED
         entries.append(_entry(row, source))
     return sorted(entries, key=entry_name)
+
+
+def budgets_version(connection: Connection) -> str:
+    """A digest of the managed budgets as stored, without reading them into budgets: what a
+    cached answer is keyed on (any change of any row, or a row added or deleted, changes it)."""
+    rows = connection.execute(select(budgets_table).order_by(budgets_table.c.name)).all()
+    material = json.dumps([list(row) for row in rows], default=str)
+    return hashlib.sha256(material.encode()).hexdigest()
 
 
 def entry_name(entry: AnyBudgetEntry) -> str:
