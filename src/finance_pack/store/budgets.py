@@ -141,8 +141,9 @@ def budgets_version(connection: Connection) -> str:
     """A digest of the managed budgets as stored, without reading them into budgets: what a
     cached answer is keyed on (any change of any row, or a row added or deleted, changes it)."""
     rows = connection.execute(select(budgets_table).order_by(budgets_table.c.name)).all()
-    material = json.dumps([list(row) for row in rows], default=str)
-    return hashlib.sha256(material.encode()).hexdigest()
+    # `repr` of the rows' plain values (str, int, datetime) is exact and a tenth of the cost
+    # of JSON: this runs on every cached read.
+    return hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()
 
 
 def entry_name(entry: AnyBudgetEntry) -> str:
