@@ -39,13 +39,12 @@ from finance_pack.providers.stripe import (
     StripeRejectedError,
     StripeUnavailableError,
 )
-from finance_pack.services.invoices import BOT, delivery_on_post
+from finance_pack.services.invoices import BOT, change_invoice_audited, delivery_on_post
 from finance_pack.store.customers import CustomerRecord, get_customer, set_stripe_customer_id
 from finance_pack.store.deliveries import Claim, mark_posted, mark_retry, try_claim
 from finance_pack.store.invoices import (
     UPDATE_KINDS,
     InvoiceRecord,
-    change_invoice,
     get_invoice,
     pending_updates,
     working_invoice_ids,
@@ -152,7 +151,9 @@ class InvoiceBot:
         self, record: InvoiceRecord, values: dict[str, Any], step: str | None = None
     ) -> InvoiceRecord:
         with self.engine.begin() as connection:
-            stored = change_invoice(connection, record, values, actor=BOT, now=self.clock.now())
+            stored = change_invoice_audited(
+                connection, record, values, actor=BOT, via="agent", now=self.clock.now()
+            )
         self._hook(record.id, f"stored:{step or stored.stage}")
         return stored
 
