@@ -179,17 +179,28 @@ class InvoiceBot:
                 record, {"slack_channel": posted.channel_id, "slack_ts": posted.ts}, "slack_message"
             )
         assert record.slack_channel is not None and record.slack_ts is not None
+        self._post_pdf(record, claim)
+        self._store(record, delivery_on_post(self.clock.now()))
+        return PostedMessage(record.slack_channel, record.slack_ts)
+
+    def _post_pdf(self, record: InvoiceRecord, claim: Claim) -> None:
+        """The PDF in the invoice's thread, once: when an earlier attempt may have uploaded it
+        (it died before recording the post), the thread is searched for it first."""
+        assert record.slack_channel is not None and record.slack_ts is not None
+        filename = f"invoice-{record.number or record.id}.pdf"
+        if claim.maybe_posted and self.slack.find_file_in_thread(
+            record.slack_channel, record.slack_ts, filename
+        ):
+            return
         pdf = self.stripe.download_pdf(str(record.invoice_pdf_url))
         self.slack.upload_file(
             record.slack_channel,
-            f"invoice-{record.number or record.id}.pdf",
+            filename,
             pdf,
             title=f"Invoice {record.number or record.id}",
             thread_ts=record.slack_ts,
         )
         self._hook(record.id, "called:slack_pdf")
-        self._store(record, delivery_on_post(self.clock.now()))
-        return PostedMessage(record.slack_channel, record.slack_ts)
 
     def _post_with_fallback(
         self, channel: str, text: str, blocks: list[dict[str, Any]], metadata: MessageMetadata

@@ -165,6 +165,23 @@ def conversations_history(emulator: SlackEmulator, call: Call) -> dict[str, Any]
     }
 
 
+def conversations_replies(emulator: SlackEmulator, call: Call) -> dict[str, Any]:
+    workspace = emulator.workspace
+    channel = call.required("channel")
+    if channel.startswith("#"):
+        raise ApiFailure("channel_not_found")  # replies want an id, never a name
+    thread = workspace.replies(channel, call.required("ts"))
+    page, next_cursor = _page(thread, call, default_limit=100)
+    with_metadata = call.flag("include_all_metadata")
+    return {
+        "messages": [
+            slack_message(m, workspace, call.base_url, with_metadata=with_metadata) for m in page
+        ],
+        "has_more": bool(next_cursor),
+        "response_metadata": {"next_cursor": next_cursor},
+    }
+
+
 def _slack_channel(channel: EmulatedChannel) -> dict[str, Any]:
     return {
         "id": channel.id,
@@ -232,6 +249,7 @@ METHODS: dict[str, Method] = {
     "chat.update": chat_update,
     "conversations.history": conversations_history,
     "conversations.list": conversations_list,
+    "conversations.replies": conversations_replies,
     "files.getUploadURLExternal": files_get_upload_url_external,
     "files.completeUploadExternal": files_complete_upload_external,
 }
