@@ -236,6 +236,8 @@ def event_seen(connection: Connection, event_id: str) -> bool:
 
 
 UPDATE_KINDS = {"paid": "paid_at", "payment_failed": "payment_failed_at", "void": "voided_at"}
+# The requester's notice that Stripe refused the invoice (kept in `invoice_updates` too).
+FAILURE_NOTICE = "failed"
 
 
 def pending_updates(engine: Engine, limit: int = 100) -> list[tuple[InvoiceRecord, str]]:
@@ -261,3 +263,26 @@ def pending_updates(engine: Engine, limit: int = 100) -> list[tuple[InvoiceRecor
             )
             found.extend((_record(row), kind) for row in rows)
     return found
+
+
+def failed_without_notice(engine: Engine, limit: int = 100) -> list[InvoiceRecord]:
+    """Failed invoices whose requester has not been told in Slack yet."""
+    from sqlalchemy import and_, exists
+
+    from finance_pack.store.tables import invoice_updates
+
+    told = exists().where(
+        and_(
+            invoice_updates.c.invoice_id == invoices.c.id,
+            invoice_updates.c.kind == FAILURE_NOTICE,
+            invoice_updates.c.state == "posted",
+        )
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(invoices)
+            .where(invoices.c.stage == Stage.FAILED.value, ~told)
+            .order_by(invoices.c.requested_at)
+            .limit(limit)
+        )
+        return [_record(row) for row in rows]

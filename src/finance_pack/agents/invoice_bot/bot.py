@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from finance_pack.agents.invoice_bot.message import (
+    FAILURE_EVENT,
     INVOICE_EVENT,
+    failure_text,
     invoice_message,
     update_text,
 )
@@ -43,8 +45,10 @@ from finance_pack.services.invoices import BOT, change_invoice_audited, delivery
 from finance_pack.store.customers import CustomerRecord, get_customer, set_stripe_customer_id
 from finance_pack.store.deliveries import Claim, mark_posted, mark_retry, try_claim
 from finance_pack.store.invoices import (
+    FAILURE_NOTICE,
     UPDATE_KINDS,
     InvoiceRecord,
+    failed_without_notice,
     get_invoice,
     pending_updates,
     working_invoice_ids,
@@ -236,48 +240,70 @@ class InvoiceBot:
         self._store(record, {"stage": Stage.FAILED.value, "failure": reason})
 
     def post_updates(self) -> int:
-        """Paid, payment failed and void, each once in the invoice's thread."""
-        count = 0
-        for record, kind in pending_updates(self.engine):
-            now = self.clock.now()
-            claim = try_claim(
-                self.engine,
-                invoice_updates,
-                {"invoice_id": record.id, "kind": kind},
-                replica=self.replica,
-                now=now,
-                lease=self.lease,
-            )
-            if claim is None:
-                continue
-            at = getattr(record, UPDATE_KINDS[kind])
-            try:
+        """Paid, payment failed and void, each once in the invoice's thread; and, once, the
+        requester's notice in the invoices channel that Stripe refused an invoice."""
+        work = pending_updates(self.engine)
+        work += [(record, FAILURE_NOTICE) for record in failed_without_notice(self.engine)]
+        return sum(self._post_update(record, kind) for record, kind in work)
+
+    def _post_update(self, record: InvoiceRecord, kind: str) -> bool:
+        now = self.clock.now()
+        claim = try_claim(
+            self.engine,
+            invoice_updates,
+            {"invoice_id": record.id, "kind": kind},
+            replica=self.replica,
+            now=now,
+            lease=self.lease,
+        )
+        if claim is None:
+            return False
+        try:
+            if kind == FAILURE_NOTICE:
+                posted = self._failure_notice(record, claim)
+            else:
+                text = update_text(kind, getattr(record, UPDATE_KINDS[kind]))
                 posted = self.slack.post_message(
-                    str(record.slack_channel), update_text(kind, at), thread_ts=record.slack_ts
+                    str(record.slack_channel), text, thread_ts=record.slack_ts
                 )
-            except (SlackTransientError, SlackPermanentError) as exc:
-                transient = isinstance(exc, SlackTransientError)
-                mark_retry(
-                    self.engine,
-                    invoice_updates,
-                    claim,
-                    self.replica,
-                    error=str(exc),
-                    now=now,
-                    permanent=not transient,
-                )
-                continue
-            mark_posted(
+            self._hook(record.id, f"called:{kind}_notice")
+        except (SlackTransientError, SlackPermanentError) as exc:
+            transient = isinstance(exc, SlackTransientError)
+            mark_retry(
                 self.engine,
                 invoice_updates,
                 claim,
                 self.replica,
-                channel_id=posted.channel_id,
-                ts=posted.ts,
-                posted_at=now,
+                error=str(exc),
+                now=now,
+                permanent=not transient,
             )
-            count += 1
-        return count
+            return False
+        return mark_posted(
+            self.engine,
+            invoice_updates,
+            claim,
+            self.replica,
+            channel_id=posted.channel_id,
+            ts=posted.ts,
+            posted_at=now,
+        )
+
+    def _failure_notice(self, record: InvoiceRecord, claim: Claim) -> PostedMessage:
+        """Posted in the invoices channel (the customer's channel is the customer's to read),
+        found again by its metadata when an earlier attempt may have posted it."""
+        channel = self.fallback_channel
+        if claim.maybe_posted:
+            oldest = record.requested_at - timedelta(hours=1)
+            found = self.slack.find_message(channel, FAILURE_EVENT, record.id, oldest)
+            if found is not None:
+                return found
+        with self.engine.connect() as connection:
+            customer = get_customer(connection, record.customer_id)
+        text = failure_text(record, customer.name if customer else record.customer_id)
+        return self.slack.post_message(
+            channel, text, metadata=MessageMetadata(FAILURE_EVENT, record.id)
+        )
 
     def close(self) -> None:
         if self._pool is not None:

@@ -11,6 +11,7 @@ from finance_pack.store.invoices import InvoiceRecord
 
 INVOICE_EVENT = "finance_invoice"
 UPDATE_EVENT = "finance_invoice_update"
+FAILURE_EVENT = "finance_invoice_failed"
 
 
 def invoice_message(
@@ -55,3 +56,19 @@ UPDATE_TEXT = {
 
 def update_text(kind: str, at: datetime) -> str:
     return UPDATE_TEXT[kind].format(at=at)
+
+
+def failure_text(record: InvoiceRecord, customer_name: str) -> str:
+    """The requester's notice that the invoice could not be issued, with Stripe's reason."""
+    amount = InvoiceAmount(record.amount_minor, record.currency).format()
+    requester = record.requested_by.removeprefix("user:")
+    left = (
+        f" Stripe invoice {record.stripe_invoice_id} was left unsent."
+        if record.stripe_invoice_id
+        else ""
+    )
+    return (
+        f":x: Invoice {record.id} for {customer_name} ({amount}), requested by {requester}, "
+        f"was not issued: {record.failure or 'Stripe refused it'}. Nothing was sent to the "
+        f"customer.{left} Fix the cause and request the invoice again."
+    )
