@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Table
 
 from finance_pack.agents.invoice_bot.message import (
     FAILURE_EVENT,
@@ -93,15 +93,7 @@ class InvoiceBot:
 
     def drive(self, invoice_id: str) -> bool:
         """Take `invoice_id` as far as it goes now; True when it reached Slack."""
-        now = self.clock.now()
-        claim = try_claim(
-            self.engine,
-            invoice_deliveries,
-            {"invoice_id": invoice_id},
-            replica=self.replica,
-            now=now,
-            lease=self.lease,
-        )
+        claim = self._claim(invoice_deliveries, {"invoice_id": invoice_id})
         if claim is None:
             return False
         try:
@@ -118,6 +110,11 @@ class InvoiceBot:
             self._fail(invoice_id, str(exc))
             self._retry(claim, str(exc), permanent=True, retry_after=None)
         return False
+
+    def _claim(self, table: Table, key: dict[str, str]) -> Claim | None:
+        return try_claim(
+            self.engine, table, key, replica=self.replica, now=self.clock.now(), lease=self.lease
+        )
 
     def _drive_claimed(self, invoice_id: str, claim: Claim) -> bool:
         steps = StripeSteps(self.stripe)
@@ -248,14 +245,7 @@ class InvoiceBot:
 
     def _post_update(self, record: InvoiceRecord, kind: str) -> bool:
         now = self.clock.now()
-        claim = try_claim(
-            self.engine,
-            invoice_updates,
-            {"invoice_id": record.id, "kind": kind},
-            replica=self.replica,
-            now=now,
-            lease=self.lease,
-        )
+        claim = self._claim(invoice_updates, {"invoice_id": record.id, "kind": kind})
         if claim is None:
             return False
         try:
