@@ -126,10 +126,11 @@ def test_0008_folds_invoice_history_into_the_audit_log_which_stays_append_only(
 ) -> None:
     from datetime import UTC, datetime
 
-    from sqlalchemy import String, column, table, text
+    from sqlalchemy import String, bindparam, column, table, text
     from sqlalchemy.exc import DatabaseError
 
     from finance_pack.access.audit import read_audit, record_audit
+    from finance_pack.store.invoices import failed_without_notice
     from finance_pack.store.types import UtcDateTime
 
     url = (
@@ -161,7 +162,16 @@ def test_0008_folds_invoice_history_into_the_audit_log_which_stays_append_only(
                     at=at,
                 )
             )
+        connection.execute(
+            text(
+                "INSERT INTO invoices (id, customer_id, amount_minor, currency, description, "
+                "days_until_due, requested_by, requested_at, request_fingerprint, stage, status, "
+                "updated_at) VALUES ('inv_failed', 'acme', 100, 'USD', 'x', 30, 'user:a@b.c', "
+                ":at, 'f', 'failed', 'failed', :at)"
+            ).bindparams(bindparam("at", at, type_=UtcDateTime()))
+        )
     upgrade(engine)
+    assert failed_without_notice(engine) == []  # failed before notices existed: no backlog
     with engine.begin() as connection:
         record_audit(
             connection, "agent:invoice-bot", "invoices.sent", "t", None, None, "agent", at=at

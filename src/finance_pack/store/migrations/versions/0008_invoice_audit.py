@@ -3,7 +3,9 @@
 The audit log gains `via = 'agent'` (a change an agent made on its own: the Invoice Bot's
 steps, its reconciler). Each `invoice_history` row that recorded a change (the request itself is
 already audited) becomes an audit record, and the table is dropped, so the invoice timeline has
-one source. On SQLite a CHECK constraint cannot be altered, so the table is rebuilt (its
+one source. Invoices that failed before the Invoice Bot told requesters of refusals count as
+told (their `failed` notice is recorded as done), so the upgrade posts no backlog of old
+failures. On SQLite a CHECK constraint cannot be altered, so the table is rebuilt (its
 append-only triggers are dropped first and recreated on the new table).
 
 Revision ID: 0008
@@ -12,8 +14,12 @@ Revises: 0007
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
+
+from finance_pack.store.types import UtcDateTime
 
 revision = "0008"
 down_revision = "0007"
@@ -78,9 +84,22 @@ def _fold_history() -> None:
     op.drop_table("invoice_history")
 
 
+def _old_failures_told() -> None:
+    now = sa.bindparam("now", datetime.now(UTC), type_=UtcDateTime())
+    op.get_bind().execute(
+        sa.text(
+            "INSERT INTO invoice_updates (invoice_id, kind, state, claimed_by, lease_until, "
+            "attempts, created_at, posted_at) "
+            "SELECT id, 'failed', 'posted', 'migration-0008', :now, 0, :now, :now "
+            "FROM invoices WHERE stage = 'failed'"
+        ).bindparams(now)
+    )
+
+
 def upgrade() -> None:
     _set_vias("'cli', 'api', 'agent'")
     _fold_history()
+    _old_failures_told()
 
 
 def downgrade() -> None:
