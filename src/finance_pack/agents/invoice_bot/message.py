@@ -59,16 +59,20 @@ def update_text(kind: str, at: datetime) -> str:
 
 
 def failure_text(record: InvoiceRecord, customer_name: str) -> str:
-    """The requester's notice that the invoice could not be issued, with Stripe's reason."""
+    """The requester's notice that the invoice could not be issued, with Stripe's reason and
+    what exists in Stripe, so that a new request does not bill the customer twice."""
     amount = InvoiceAmount(record.amount_minor, record.currency).format()
     requester = record.requested_by.removeprefix("user:")
-    left = (
-        f" Stripe invoice {record.stripe_invoice_id} was left unsent."
-        if record.stripe_invoice_id
-        else ""
-    )
+    if record.stripe_invoice_id is None:
+        left = "Nothing was created in Stripe or sent to the customer."
+    elif record.number is None:
+        left = f"Its draft in Stripe ({record.stripe_invoice_id}) was not finalized or sent."
+    else:
+        left = (
+            f"Stripe invoice {record.number} ({record.stripe_invoice_id}) was finalized: check "
+            "in Stripe whether it reached the customer before requesting it again."
+        )
     return (
         f":x: Invoice {record.id} for {customer_name} ({amount}), requested by {requester}, "
-        f"was not issued: {record.failure or 'Stripe refused it'}. Nothing was sent to the "
-        f"customer.{left} Fix the cause and request the invoice again."
+        f"was not issued: {record.failure or 'Stripe refused it'}. {left}"
     )

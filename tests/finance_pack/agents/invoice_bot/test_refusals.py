@@ -30,19 +30,21 @@ def _refuse(sandbox: InvoiceSandbox, operation: str, message: str, **extra: obje
 
 
 @pytest.mark.parametrize(
-    ("operation", "message", "extra", "failure"),
+    ("operation", "message", "extra", "failure", "in_stripe"),
     [
         (
             "invoices.create",
             "No such customer: 'cus_gone'",
             {"code": "resource_missing", "param": "customer"},
             "Stripe refused the request (parameter customer): No such customer: 'cus_gone'",
+            "Nothing was created in Stripe or sent to the customer.",
         ),
         (
             "invoiceitems.create",
             "You cannot combine currencies on a single customer.",
             {"code": "currency_mismatch"},
             "Stripe refused the request: You cannot combine currencies on a single customer.",
+            "was not finalized or sent.",
         ),
         (
             "invoices.finalize",
@@ -50,6 +52,7 @@ def _refuse(sandbox: InvoiceSandbox, operation: str, message: str, **extra: obje
             {"code": "amount_too_large", "param": "amount"},
             "Stripe refused the request (parameter amount): "
             "Amount must be no more than $999,999.99",
+            "was not finalized or sent.",
         ),
     ],
 )
@@ -59,6 +62,7 @@ def test_a_refused_invoice_fails_with_stripes_reason_and_the_requester_is_told_o
     message: str,
     extra: dict[str, object],
     failure: str,
+    in_stripe: str,
 ) -> None:
     _refuse(sandbox, operation, message, **extra)
     record = sandbox.request(amount="1250.00")
@@ -73,7 +77,7 @@ def test_a_refused_invoice_fails_with_stripes_reason_and_the_requester_is_told_o
     [notice] = _notices(sandbox)
     assert notice["channel_name"] == "billing"
     text = str(notice["text"])
-    for part in (record.id, "Acme Corp", "USD 1,250.00", "gina@example.com", failure):
+    for part in (record.id, "Acme Corp", "USD 1,250.00", "gina@example.com", failure, in_stripe):
         assert part in text, (part, text)
     assert sandbox.invoice_messages() == []
     assert audited[-1].action == "invoices.failed"
