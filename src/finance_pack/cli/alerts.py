@@ -1,4 +1,4 @@
-"""`brctl finance alerts list|ack|silence`: Cost Watcher incidents (Policy Steward)."""
+"""Cost anomaly incidents: list, acknowledge, silence."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from finance_pack.cli.common import (
 from finance_pack.errors import UsageError
 from finance_pack.store import alerts as store
 
-app = typer.Typer(help="Cost anomaly incidents: list, acknowledge, silence.", no_args_is_help=True)
+app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 
 @app.command("list")
