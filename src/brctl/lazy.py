@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import sys
 import tokenize
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -45,10 +46,11 @@ class LazyCommand:
 
     def help_text(self) -> str:
         """The module docstring, read from the source without running the module."""
-        spec = find_spec(self.module)
+        loaded = sys.modules.get(self.module)
+        spec = find_spec(self.module) if loaded is None else None
         origin = spec.origin if spec is not None else None
-        if origin is None or not origin.endswith(".py"):  # no source shipped: import it after all
-            return inspect.cleandoc(import_module(self.module).__doc__ or "")
+        if origin is None or not origin.endswith(".py"):  # imported already, or no source shipped
+            return inspect.cleandoc((loaded or import_module(self.module)).__doc__ or "")
         with tokenize.open(origin) as source:
             first = next(
                 t for t in tokenize.generate_tokens(source.readline) if t.type not in _NOT_CODE

@@ -7,13 +7,14 @@ from collections.abc import Callable
 import pytest
 import typer
 
+from brctl.cli import _LAZY_GROUPS
 from brctl.lazy import LazyCommand
 from finance_pack.cli.app import COMMANDS, build_app
 
 Run = Callable[..., tuple[int, str, str]]
 
 
-@pytest.mark.parametrize("lazy", COMMANDS, ids=lambda lazy: lazy.name)
+@pytest.mark.parametrize("lazy", [*_LAZY_GROUPS, *COMMANDS], ids=lambda lazy: lazy.name)
 def test_the_help_listed_without_importing_is_the_help_the_loaded_command_shows(
     lazy: LazyCommand,
 ) -> None:

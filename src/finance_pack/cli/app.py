@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from brctl.lazy import LazyCommand, lazy_group
+from finance_pack.plugin import pack
 
 # In the order `--help` lists them: the commands, then the groups.
 COMMANDS = (
@@ -38,7 +39,6 @@ COMMANDS = (
 def build_app() -> typer.Typer:
     return typer.Typer(
         cls=lazy_group(COMMANDS),
-        help="Finance Ops Pack: budgets, forecasts, invoices and cost alerts.\n\n"
-        "Example: brctl finance doctor --target=/srv/blackroad",
+        help=f"{pack.description}\n\nExample: brctl finance doctor --target=/srv/blackroad",
         no_args_is_help=True,
     )
