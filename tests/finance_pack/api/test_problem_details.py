@@ -149,3 +149,8 @@ def test_openapi_puts_every_protected_operation_under_the_bearer_scheme(api: Api
         public = path in ("/healthz", "/readyz") or path.startswith("/v1/webhooks/")
         expected = [] if public else [{"HTTPBearer": []}]
         assert operation.get("security", []) == expected, path
+
+
+def test_a_bad_month_is_named_once(api: Api) -> None:
+    response = api.client.get("/v1/kpis?month=2026-13", headers=_as(api, CATALYST))
+    assert _problem(response, 422)["detail"] == "month '2026-13': months run from 01 to 12"
