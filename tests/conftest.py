@@ -35,7 +35,12 @@ def installed_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     target = tmp_path / "deploy"
     apply_plan(plan_install(get_pack("finance"), target))
     monkeypatch.setenv("BLACKROAD_HOME", str(target))
-    for name in ("FINANCE_DATABASE_URL", "FINANCE_DATABASE_URL_FILE", "FINANCE_COST_STORE_URL"):
+    for name in (
+        "FINANCE_DATABASE_URL",
+        "FINANCE_DATABASE_URL_FILE",
+        "FINANCE_COST_STORE_URL",
+        "FINANCE_COST_STORE_URL_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     return target
 

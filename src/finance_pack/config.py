@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
@@ -58,8 +59,24 @@ FxRate = Annotated[ExactDecimal, Field(gt=0, allow_inf_nan=False)]
 Channel = Annotated[str, Field(pattern=r"^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{8,})$")]
 
 
+log = logging.getLogger(__name__)
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    #: Keys that earlier templates wrote and that no longer do anything (key -> why). An
+    #: installed finance.yaml still loads: the key is dropped with a warning, not refused.
+    retired_keys: ClassVar[Mapping[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_retired_keys(cls, data: Any) -> Any:
+        if not (cls.retired_keys and isinstance(data, Mapping)):
+            return data
+        for key in sorted(cls.retired_keys.keys() & data.keys()):
+            log.warning("finance.yaml: %s is ignored (%s); remove it", key, cls.retired_keys[key])
+        return {key: value for key, value in data.items() if key not in cls.retired_keys}
 
 
 def _valid_timezone(value: str) -> str:
@@ -169,8 +186,11 @@ class SlackConfig(_Section):
 
 class StripeConfig(_Section):
     api_url: str | None = None
+    retired_keys = {
+        "invoice_currency": "an invoice is in its customer's currency unless --currency says"
+    }
+
     days_until_due: Annotated[int, Field(ge=0, le=365)] = 30
-    invoice_currency: CurrencyCode = "USD"
     max_invoice_amounts: dict[CurrencyCode, Annotated[ExactDecimal, Field(gt=0)]] = Field(
         default={"USD": Decimal(100000), "EUR": Decimal(100000), "GBP": Decimal(100000)},
         description="Largest amount one invoice may ask for, per currency (major units); "
@@ -221,9 +241,10 @@ class WatcherScopeConfig(_Section):
 
 
 class WatcherConfig(_Section):
+    retired_keys = {"baseline_days": "the detector's baseline learns continuously, no window"}
+
     relative_margin_pct: Annotated[ExactDecimal, Field(gt=0)] = Decimal(30)
     absolute_margin: Annotated[ExactDecimal, Field(ge=0)] = Decimal(25)
-    baseline_days: Annotated[int, Field(ge=3, le=90)] = 14
     max_alerts_per_minute: Annotated[int, Field(ge=1, le=60)] = 20
     direction: Literal["up", "down", "both"] = "up"
     scopes: list[WatcherScopeConfig] = []

@@ -153,3 +153,23 @@ def test_a_fullwidth_budget_name_collides_with_its_ascii_twin(tmp_path: Path) ->
     assert text != TEMPLATE
     with pytest.raises(ValidationError, match="budget names must be unique"):
         load_config(_write(tmp_path, text))
+
+
+def test_keys_an_earlier_template_wrote_still_load_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    earlier = TEMPLATE.replace(
+        "  days_until_due: 30\n", "  days_until_due: 30\n  invoice_currency: USD\n"
+    )
+    earlier = earlier.replace("  absolute_margin:", "  baseline_days: 14\n  absolute_margin:", 1)
+    assert "invoice_currency" in earlier and "baseline_days" in earlier
+    with caplog.at_level("WARNING", logger="finance_pack.config"):
+        config = load_config(_write(tmp_path, earlier))
+    assert config.stripe.days_until_due == 30
+    warned = " ".join(record.getMessage() for record in caplog.records)
+    assert "invoice_currency is ignored" in warned and "baseline_days is ignored" in warned
+    unknown = TEMPLATE.replace(
+        "  days_until_due: 30\n", "  days_until_due: 30\n  invoice_colour: red\n"
+    )
+    with pytest.raises(ValidationError, match="invoice_colour"):
+        load_config(_write(tmp_path, unknown))  # only the retired keys are let through

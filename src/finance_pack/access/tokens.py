@@ -19,7 +19,6 @@ from finance_pack.store.tables import api_tokens
 
 TOKEN_PREFIX = "brf_"
 MAX_LIFETIME = timedelta(days=366)
-DEFAULT_LIFETIME = timedelta(days=90)
 
 
 class InvalidTokenError(Exception):

@@ -36,8 +36,6 @@ from finance_pack.store.budgets import AnyBudgetEntry, BudgetEntry, entry_name
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 warnings_console = Console(stderr=True, soft_wrap=True)
 
-Repeatable = Annotated[list[str] | None, typer.Option(show_default=False)]
-
 
 def _scope_change(
     provider: list[str] | None,

@@ -65,7 +65,8 @@ def _start_agents(
     running = []
     for name, build in builders.items():
         try:
-            loop = AgentLoop(name, build())
+            wake = watcher.alerts_queued if name == "cost-watcher" else None
+            loop = AgentLoop(name, build(), wake=wake)
         except (CommandError, FinanceError) as exc:
             status[name] = f"could not start: {exc.message}"
             console.print(f"[red]{name} {status[name]}[/]")

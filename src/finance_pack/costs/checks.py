@@ -68,8 +68,7 @@ def any_bad_sql(checks: Sequence[Check]) -> str:
     return " OR ".join(f"coalesce(({check.condition}), false)" for check in checks)
 
 
-ANY_BAD_SQL = any_bad_sql(CHECKS)
-# The same minus the currency list, which is cheaper checked once per distinct value.
+# Every check but the currency list, which is cheaper checked once per distinct value.
 ROW_CHECKS_SQL = " OR ".join(
     f"coalesce(({c.condition}), false)" for c in CHECKS if c.column != "BillingCurrency"
 )

@@ -22,7 +22,6 @@ from finance_pack.domain.costs import (
     COST_SQL_TYPE,
     FOCUS_COLUMNS,
     LEGACY_CUR_NAMES,
-    OPTIONAL_FOCUS_COLUMNS,
     REQUIRED_FOCUS_COLUMNS,
 )
 from finance_pack.errors import UsageError, ValidationError
@@ -227,10 +226,6 @@ def focus_projection_sql(file: InputFile, *, raw_tags: bool = False) -> str:
             cast = cast_sql(quote(name), target, file.columns[name])
             parts.append(f"{cast} AS {quote(name)}")
     return ", ".join(parts)
-
-
-def optional_columns_absent(file: InputFile) -> list[str]:
-    return [name for name in OPTIONAL_FOCUS_COLUMNS if name not in file.columns]
 
 
 def legacy_cur_layout(file: InputFile) -> bool:

@@ -178,7 +178,3 @@ def read_rollup_layout(backend: Any) -> RollupLayout:
         None if keys is None else tuple(json.loads(keys)),
         values.get(ROLLUP_TIMEZONE, UTC_ZONE),
     )
-
-
-def read_rollup_tag_keys(backend: Any) -> tuple[str, ...] | None:
-    return read_rollup_layout(backend).tag_keys

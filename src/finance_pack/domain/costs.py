@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from finance_pack.domain.currencies import normalize_currency
 from finance_pack.domain.instants import as_utc
 from finance_pack.domain.money import InvalidAmountError, Money, to_decimal
 
@@ -144,10 +143,6 @@ def tag_needle(key: str, value: str) -> str:
     return canonical_tags_json({key: value})[1:-1]
 
 
-def validate_currency(code: str) -> str:
-    return normalize_currency(code)
-
-
 # ---- AWS Cost and Usage Report (CUR 2.0 and legacy) ----------------------------------------
 
 
@@ -237,15 +232,6 @@ def amortised_cost(line_item_type: str, amounts: Mapping[CurColumn, Decimal | No
     if column is None:
         return Decimal(0)
     return amounts.get(column) or Decimal(0)
-
-
-def cur_tag_key(column: str) -> str | None:
-    """`resourceTags/user:team` -> `user:team`; None for non-tag columns."""
-    return column[len(LEGACY_TAG_PREFIX) :] if column.startswith(LEGACY_TAG_PREFIX) else None
-
-
-def hours_between(start: datetime, end: datetime) -> int:
-    return int((end - start) / timedelta(hours=1))
 
 
 # ---- CloudWatch billing metrics ------------------------------------------------------------

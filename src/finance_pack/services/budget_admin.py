@@ -134,23 +134,6 @@ def apply_change(change: BudgetChange, current: Budget | None) -> Budget:
         raise UsageError(f"budget {name}: {exc}") from exc
 
 
-def build_budget(
-    name: str,
-    amount: str,
-    currency: str,
-    *,
-    providers: Sequence[str] = (),
-    accounts: Sequence[str] = (),
-    services: Sequence[str] = (),
-    regions: Sequence[str] = (),
-    tags: Sequence[str] = (),
-    thresholds: Sequence[str] = (),
-) -> Budget:
-    """A whole budget from user input; every problem is a UsageError naming the field."""
-    scope = ScopeChange(providers, accounts, services, regions, tags)
-    return apply_change(BudgetChange(name, amount, currency, scope, thresholds), None)
-
-
 def check_currency(budget: Budget, config: FinanceConfig) -> None:
     """Budgets in another currency than the costs need an FX rate between the two."""
     currency, billing = budget.amount.currency, config.billing_currency

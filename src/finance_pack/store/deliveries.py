@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Table, and_, func, select
+from sqlalchemy import ColumnElement, Engine, Table, and_, func, select
 from sqlalchemy.exc import IntegrityError
 
-from finance_pack.store.tables import budgeteer_posts, threshold_alerts
+from finance_pack.domain.cadence import WEEK_KEY_PATTERN
+from finance_pack.store.tables import budgeteer_posts
 
-DELIVERY_TABLES = {"budgeteer_posts": budgeteer_posts, "threshold_alerts": threshold_alerts}
 RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=1)
 
@@ -160,17 +160,26 @@ def mark_retry(
     return next_at
 
 
-def next_retry_at(engine: Engine, table: Table) -> datetime | None:
+def next_retry_at(
+    engine: Engine, table: Table, *, after: datetime | None = None
+) -> datetime | None:
     """When a delivery next becomes claimable: a retry falling due, or the lease running out
-    on a claim whose holder may have been killed (its work is then taken over)."""
+    on a claim whose holder may have been killed (its work is then taken over).
+
+    With `after` (the instant an agent just ticked at), only later instants count: that tick
+    tried every delivery it still wants, and one it passed over (a slot gone by, a channel
+    removed from the config) must not wake the agent again and again.
+    """
+    retry_due: ColumnElement[bool] = table.c.state.in_(("retry", "failed"))
+    lease_held: ColumnElement[bool] = table.c.state == "claimed"
+    if after is not None:
+        retry_due = and_(retry_due, table.c.next_attempt_at > after)
+        lease_held = and_(lease_held, table.c.lease_until > after)
     with engine.connect() as connection:
-        retry = connection.execute(
-            select(func.min(table.c.next_attempt_at)).where(table.c.state.in_(("retry", "failed")))
-        ).scalar()
-        lease = connection.execute(
-            select(func.min(table.c.lease_until)).where(table.c.state == "claimed")
-        ).scalar()
-    return min((value for value in (retry, lease) if value is not None), default=None)
+        retry = connection.execute(select(func.min(table.c.next_attempt_at)).where(retry_due))
+        lease = connection.execute(select(func.min(table.c.lease_until)).where(lease_held))
+        instants = (retry.scalar(), lease.scalar())
+    return min((value for value in instants if value is not None), default=None)
 
 
 def adopt_week_keyed_post(engine: Engine, channel: str, slot_at: datetime, key: str) -> int:
@@ -186,7 +195,7 @@ def adopt_week_keyed_post(engine: Engine, channel: str, slot_at: datetime, key: 
             .where(
                 budgeteer_posts.c.channel == channel,
                 budgeteer_posts.c.slot_at == slot_at,
-                budgeteer_posts.c.slot_key.like("____-W__"),
+                budgeteer_posts.c.slot_key.like(WEEK_KEY_PATTERN),
             )
             .values(slot_key=key)
         )

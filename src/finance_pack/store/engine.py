@@ -15,6 +15,8 @@ from finance_pack.secrets import redact_url as redact
 
 __all__ = ["check_reachable", "make_engine", "redact"]
 
+URL_HINT = "FINANCE_DATABASE_URL looks like postgresql://user@host:5432/database"
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
@@ -28,8 +30,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
-    except (ArgumentError, ValueError) as exc:  # ValueError: a port like `notaport`
-        raise UsageError(f"invalid database URL {redact(url)!r}") from exc
+    except ValueError as exc:  # a port like `notaport`
+        raise UsageError(
+            f"invalid database URL {redact(url)!r}: the port is not a number", hint=URL_HINT
+        ) from exc
+    except ArgumentError as exc:
+        raise UsageError(f"invalid database URL {redact(url)!r}", hint=URL_HINT) from exc
     if parsed.drivername == "postgresql" or parsed.drivername == "postgres":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":

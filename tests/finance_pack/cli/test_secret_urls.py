@@ -23,7 +23,11 @@ QUERY_PASSWORD = "postgresql://127.0.0.1:1/finance?user=fin&password=hunter2"
             "postgresql://db/f?sslpassword=hunter2&sslmode=require",
             "postgresql://db/f?sslpassword=***&sslmode=require",
         ),
-        ("postgresql://fin:hunter2@db:notaport/finance", "<unparseable database URL>"),
+        (
+            "postgresql://fin:hunter2@db:notaport/finance",
+            "postgresql://fin:***@db:notaport/finance",
+        ),
+        ("postgresql://fin:hunter2@[db/finance", "<unparseable database URL>"),
         ("sqlite:////srv/state/finance.db", "sqlite:////srv/state/finance.db"),
         ("duckdb:///costs.duckdb", "duckdb:///costs.duckdb"),
     ],
@@ -48,7 +52,11 @@ def test_a_password_in_the_query_never_shows_in_any_command(
 @pytest.mark.parametrize(
     ("url", "says"),
     [
-        ("postgresql://fin:hunter2@127.0.0.1:notaport/finance", "invalid database URL"),
+        (
+            "postgresql://fin:hunter2@127.0.0.1:notaport/finance",
+            "invalid database URL 'postgresql://fin:***@127.0.0.1:notaport/finance': "
+            "the port is not a number",
+        ),
         ("postgresql://fin:hunter2@127.0.0.1:1/finance", "unreachable"),
     ],
 )

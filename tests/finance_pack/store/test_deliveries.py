@@ -110,3 +110,11 @@ def test_retry_delays_grow_exponentially_with_jitter_and_are_capped() -> None:
     assert timedelta(seconds=30) <= first <= timedelta(minutes=1)
     assert timedelta(minutes=2) <= third <= timedelta(minutes=4)
     assert timedelta(minutes=30) <= retry_delay(40, rng) <= timedelta(hours=1)
+
+
+def test_the_next_wake_up_after_a_tick_counts_only_later_instants(engine: Engine) -> None:
+    assert _claim(engine, "killed", T0) is not None
+    assert next_retry_at(engine, budgeteer_posts, after=T0 + LEASE - timedelta(seconds=1)) == (
+        T0 + LEASE
+    )
+    assert next_retry_at(engine, budgeteer_posts, after=T0 + LEASE) is None  # passed over

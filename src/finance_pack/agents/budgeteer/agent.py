@@ -102,9 +102,10 @@ class Budgeteer:
         self.check_freshness(now)
         upcoming = [self.schedule.next_slot(now), now + THRESHOLD_CHECK_INTERVAL]
         for table in (budgeteer_posts, threshold_alerts, freshness_alerts):
-            retry = next_retry_at(self.engine, table)
-            if retry is not None:
-                upcoming.append(max(retry, now + timedelta(seconds=1)))
+            # a retry falling due, or a killed replica's claim whose lease runs out (taken over)
+            claimable = next_retry_at(self.engine, table, after=now)
+            if claimable is not None:
+                upcoming.append(claimable)
         return min(upcoming)
 
     def post_weekly(self, channel: str, slot: datetime, now: datetime) -> bool:

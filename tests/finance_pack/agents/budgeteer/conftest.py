@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from budgeteer_support import engine
 
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budget_snapshot import BudgetSnapshot
@@ -13,6 +14,8 @@ from finance_pack.domain.kpis import compute_kpis
 from finance_pack.domain.money import Money
 from finance_pack.domain.movers import biggest_movers
 from finance_pack.domain.spend import SpendPoint, SpendSeries
+
+__all__ = ["engine"]  # the state-store fixture (budgeteer_support.py)
 
 
 def daily_series(start: datetime, days: int, amount: str = "100.00") -> SpendSeries:

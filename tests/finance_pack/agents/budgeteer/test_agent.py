@@ -1,95 +1,27 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
+from budgeteer_support import (
+    CHANNELS,
+    SCHEDULE,
+    START,
+    gateway,
+    make_budgeteer,
+    summaries,
+)
 from sqlalchemy import Engine, select
 
-from finance_pack.agents.budgeteer.agent import Budgeteer
-from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budget_snapshot import BudgetSnapshot
-from finance_pack.domain.cadence import Schedule, slot_key
-from finance_pack.domain.kpis import MonthBeforeDataError
-from finance_pack.providers.slack import (
-    PostedMessage,
-    RetryPolicy,
-    SlackPermanentError,
-    SlackSettings,
-    SlackWebGateway,
-)
+from finance_pack.domain.cadence import slot_key
+from finance_pack.providers.slack import PostedMessage, SlackPermanentError
 from finance_pack.sandbox.testing import RunningSlackEmulator
 from finance_pack.services.cadence_slo import cadence_slo_reports
-from finance_pack.store.engine import make_engine
-from finance_pack.store.migrate import upgrade
 from finance_pack.store.tables import budgeteer_posts, threshold_alerts
-
-SCHEDULE = Schedule("0 9 * * MON", "UTC", timedelta(hours=6))
-CHANNELS = ("#finops", "#billing")
-START = datetime(2025, 12, 1, 8, tzinfo=UTC)  # a Monday, before the 09:00 slot
-
-
-def fast_retry() -> RetryPolicy:
-    return RetryPolicy(max_attempts=2, max_total_wait_seconds=0.5, sleep=lambda _s: None)
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path}/state.db")
-    upgrade(engine)
-    return engine
-
-
-def gateway(slack: RunningSlackEmulator, token: str | None = None) -> SlackWebGateway:
-    settings = SlackSettings(
-        token=token or slack.token,
-        base_url=slack.api_url,
-        retry=fast_retry(),
-        min_post_interval_seconds=0,
-    )
-    return SlackWebGateway(settings)
-
-
-def snapshots_from(
-    snapshot: BudgetSnapshot | None,
-) -> Callable[[datetime, bool], Sequence[BudgetSnapshot]]:
-    def source(now: datetime, _movers: bool) -> Sequence[BudgetSnapshot]:
-        if snapshot is None:
-            raise MonthBeforeDataError(BillingMonth.containing(now), None)
-        return [snapshot]
-
-    return source
-
-
-def make_budgeteer(
-    engine: Engine,
-    gw: Any,
-    snapshot: BudgetSnapshot | None,
-    replica: str = "r1",
-    channels: Sequence[str] = CHANNELS,
-) -> Budgeteer:
-    return Budgeteer(
-        engine,
-        gw,
-        snapshots_from(snapshot),
-        SCHEDULE,
-        channels,
-        "#finance-alerts",
-        replica,
-        charts=False,
-    )
-
-
-def summaries(slack: RunningSlackEmulator) -> list[dict[str, Any]]:
-    return [
-        m
-        for m in slack.emulator.messages()
-        if (m.get("metadata") or {}).get("event_type") == "budgeteer_weekly_summary"
-    ]
 
 
 def test_slot_is_posted_once_per_channel(
@@ -275,37 +207,6 @@ def test_a_year_of_restarts_and_downtime_posts_every_week_exactly_once(
     assert year.events == len(weeks)
     assert year.good == len(weeks) - len(expected_late)
     assert {e.split()[1] for e in year.bad_events} == expected_late
-
-
-@pytest.mark.postgres
-def test_two_replicas_on_postgres_post_each_week_exactly_once(
-    postgres_url: str, slack_emulator: RunningSlackEmulator, snapshot: BudgetSnapshot
-) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    engine = make_engine(postgres_url)
-    upgrade(engine)
-    replicas = [
-        make_budgeteer(make_engine(postgres_url), gateway(slack_emulator), snapshot, replica=name)
-        for name in ("a", "b")
-    ]
-    now = START - timedelta(hours=1)
-    with ThreadPoolExecutor(2) as pool:
-        for _ in range(8 * 4):  # eight weeks, ticking both replicas at the same instants
-            list(pool.map(Budgeteer.tick, replicas, [now] * len(replicas)))
-            now += timedelta(hours=42)
-    weeks = [slot_key(s, "UTC") for s in SCHEDULE.slots_between(START, now)]
-    for channel in CHANNELS:
-        posted = [
-            m["metadata"]["event_payload"]["slot"]
-            for m in summaries(slack_emulator)
-            if "#" + m["channel_name"] == channel
-        ]
-        assert sorted(posted) == sorted(weeks)
-    with engine.connect() as connection:
-        holders = {row.claimed_by for row in connection.execute(select(budgeteer_posts))}
-    assert holders <= {"a", "b"}
-    assert replicas[0].run_now(now, ["#finops"]) == ["#finops"]  # manual keys fit the column
 
 
 def test_thresholds_crossed_together_make_one_alert_naming_the_highest(
