@@ -1,4 +1,4 @@
-"""`brctl finance customer add|list|show`: the directory invoices are addressed to."""
+"""Add, list and show the customers invoices go to."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from finance_pack.cli.common import (
 from finance_pack.cli.detail import render_detail
 from finance_pack.services.customers import add_customer, all_customers, customer_or_404
 
-app = typer.Typer(help="Add, list and show the customers invoices go to.", no_args_is_help=True)
+app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 COLUMNS = ["id", "name", "email", "slack_channel", "default_currency", "stripe_customer_id"]
 

@@ -1,4 +1,4 @@
-"""`brctl finance invoice create|list|show`: request invoices and follow them to delivery."""
+"""Request, list and show invoices."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from finance_pack.services.invoices import (
 )
 from finance_pack.store.invoices import list_invoices
 
-app = typer.Typer(help="Request, list and show invoices.", no_args_is_help=True)
+app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 COLUMNS = [
     "id",

@@ -18,7 +18,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 
 from finance_pack.domain.budgets import Budget, BudgetFailure, Scope, Threshold
 from finance_pack.domain.money import Money
@@ -211,6 +210,9 @@ def save_budget(connection: Connection, budget: Budget, actor: str, now: datetim
         "updated_at": now,
         "updated_by": actor,
     }
+    # The dialects' upserts load only here: every other command that reads budgets skips them.
+    from sqlalchemy.dialects import postgresql, sqlite
+
     dialect = connection.dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(budgets_table)
     changes = {key: value for key, value in values.items() if key != "name"}
