@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from brctl.lazy import LazyCommand, lazy_group
-from finance_pack.plugin import pack
+from finance_pack import DESCRIPTION
 
 # In the order `--help` lists them: the commands, then the groups.
 COMMANDS = (
@@ -39,6 +39,6 @@ COMMANDS = (
 def build_app() -> typer.Typer:
     return typer.Typer(
         cls=lazy_group(COMMANDS),
-        help=f"{pack.description}\n\nExample: brctl finance doctor --target=/srv/blackroad",
+        help=f"{DESCRIPTION}\n\nExample: brctl finance doctor --target=/srv/blackroad",
         no_args_is_help=True,
     )
