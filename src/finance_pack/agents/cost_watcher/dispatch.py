@@ -47,7 +47,7 @@ class AlertDispatcher:
     clock: Clock = SYSTEM_CLOCK
     lease: timedelta = timedelta(minutes=2)
     batch: int = 200
-    max_per_minute: int = 20  # Slack posts, all incidents together (watcher.max_alerts_per_minute)
+    max_per_minute: int = 20  # new alerts, all incidents together (watcher.max_alerts_per_minute)
     _recent: deque[datetime] = field(default_factory=deque, init=False)
 
     def tick(self, now: datetime) -> int:
@@ -60,7 +60,7 @@ class AlertDispatcher:
         for row in rows:
             if row.sink == "slack" and row.kind != "open" and row.incident_id not in threads:
                 continue  # the thread starts with the alert itself: wait for it
-            if row.sink == "slack" and not self._slack_budget(now):
+            if row.sink == "slack" and row.kind == "open" and not self._slack_budget(now):
                 continue  # over the per-minute budget: it stays queued for a later tick
             claim = try_claim(
                 self.engine,
@@ -76,8 +76,11 @@ class AlertDispatcher:
         return done
 
     def _slack_budget(self, now: datetime) -> bool:
-        """True (and counted) while fewer than `max_per_minute` posts went out in the last
-        minute: a storm of incidents is spread out instead of flooding the channel."""
+        """True (and counted) while fewer than `max_per_minute` new alerts went out in the
+        last minute: a storm of incidents is spread out instead of flooding the channel.
+        Updates and resolutions go in their alert's thread, not the channel, so they are
+        paced (Slack's one post a second) but not budgeted: a storm never holds back the
+        news that an incident is over."""
         while self._recent and self._recent[0] <= now - timedelta(minutes=1):
             self._recent.popleft()
         if len(self._recent) >= self.max_per_minute:

@@ -60,6 +60,10 @@ class CostWatcher:
     _currencies: dict[str, str] = field(default_factory=dict, init=False)
     _incidents: dict[str, StoredIncident] | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    # Set once a batch that queued alerts has committed: the agent's loop waits on it, so an
+    # alert leaves at once rather than at the next poll.
+    alerts_queued: threading.Event = field(default_factory=threading.Event, init=False)
+    _queued: bool = field(default=False, init=False)
 
     def ingest(
         self, points: Sequence[StreamPoint], now: datetime, source: str = "api"
@@ -69,17 +73,21 @@ class CostWatcher:
         batch = _last_per_interval(points)
         with self._lock:
             touched = {p.series_key for _i, p in batch}
+            self._queued = False
             try:
                 with self.engine.begin() as connection:
                     self._load(connection, touched)
-                    converted = [(i, self._in_series_currency(i, p)) for i, p in batch]
-                    return self._ingest(connection, converted, now, source)
+                    converted = self._in_series_currencies(batch)
+                    result = self._ingest(connection, converted, now, source)
             except Exception:
                 for key in touched:
                     self._detectors.pop(key, None)
                     self._currencies.pop(key, None)
                 self._incidents = None
                 raise
+            if self._queued:
+                self.alerts_queued.set()
+            return result
 
     def _load(self, connection: Connection, keys: set[str]) -> None:
         if self._incidents is None:
@@ -90,8 +98,20 @@ class CostWatcher:
             self._detectors[key] = SeriesDetector.from_text(state, settings)
             self._currencies[key] = currency
 
-    def _in_series_currency(self, index: int, point: StreamPoint) -> StreamPoint:
-        currency = self._currencies.get(point.series_key, point.currency)
+    def _in_series_currencies(
+        self, batch: list[tuple[int, StreamPoint]]
+    ) -> list[tuple[int, StreamPoint]]:
+        # A series has one currency: a known one's is stored; a new series takes its first
+        # point's, and the rest of the batch is held to it like any later batch would be.
+        first: dict[str, str] = {}
+        converted = []
+        for index, point in batch:
+            key = point.series_key
+            currency = self._currencies.get(key) or first.setdefault(key, point.currency)
+            converted.append((index, self._in_currency(index, point, currency)))
+        return converted
+
+    def _in_currency(self, index: int, point: StreamPoint, currency: str) -> StreamPoint:
         if currency == point.currency:
             return point
         rate = self.settings.fx_rates.get((point.currency, currency))
@@ -111,7 +131,7 @@ class CostWatcher:
         source: str,
     ) -> IngestResult:
         result = IngestResult()
-        new_keys = {p.series_key for _i, p in batch} - set(self._currencies)
+        new_keys = {p.series_key for _i, p in batch if p.series_key not in self._currencies}
         late = [
             (p.series_key, p.start)
             for _i, p in batch
@@ -121,6 +141,7 @@ class CostWatcher:
         ]
         stored = store.stored_costs(connection, late) if late else {}
         rows, findings = [], []
+        hot: set[str] = set()  # groups with an anomaly earlier in this batch
         for _index, point in batch:
             key = point.series_key
             if (key, point.start) in stored:
@@ -135,7 +156,7 @@ class CostWatcher:
             result.late += verdict is None
             result.accepted += verdict is not None
             rows.append(_point_row(point, status, source, now))
-            if verdict is not None:
+            if verdict is not None and self._matters(point, verdict, hot):
                 findings.append(_finding(point, verdict, now))
         store.insert_points(connection, rows)
         self._save_states(connection, {p.series_key for _i, p in batch}, new_keys, now)
@@ -154,6 +175,17 @@ class CostWatcher:
         if detector.last_start is not None and point.start.timestamp() <= detector.last_start:
             return None  # late: stored, never judged against a baseline that moved past it
         return detector.observe(point.start, float(point.cost))
+
+    def _matters(self, point: StreamPoint, verdict: Verdict, hot: set[str]) -> bool:
+        """Only an anomaly, or a point of a group with an open incident (or one this batch
+        may open), can change an incident: `step` leaves a calm point of a calm group alone,
+        and building findings for that calm majority was a tenth of a batch's time."""
+        assert self._incidents is not None
+        group = _group(point)
+        if verdict.is_anomaly:
+            hot.add(group)
+            return True
+        return group in hot or group in self._incidents
 
     def _save_states(
         self, connection: Connection, keys: set[str], new_keys: set[str], now: datetime
@@ -209,6 +241,7 @@ class CostWatcher:
     ) -> None:
         kind = {Change.OPENED: "open", Change.UPDATED: "update", Change.RESOLVED: "resolve"}[change]
         sinks = ["slack"] + (["webhook"] if self.settings.webhook_url else [])
+        self._queued = True
         for sink in sinks:
             store.queue_delivery(
                 connection,
@@ -249,10 +282,14 @@ def _point_row(point: StreamPoint, status: str, source: str, now: datetime) -> d
     }
 
 
+def _group(point: StreamPoint) -> str:
+    return f"{point.group_key}|currency={point.currency}"
+
+
 def _finding(point: StreamPoint, verdict: Verdict, now: datetime) -> Finding:
     return Finding(
         series=point.series_key,
-        group=f"{point.group_key}|currency={point.currency}",
+        group=_group(point),
         start=point.start,
         end=point.end,
         actual=point.cost,

@@ -10,7 +10,14 @@ weighted mean absolute residual). What makes it robust:
 - a run of same-direction anomalies longer than `shift_after` is taken as a level shift: the
   baseline jumps to the new level, and the incident resolves once spend stays there;
 - a missing interval advances the trend and changes nothing else; a point not after the last
-  one is refused (the detector never looks back or ahead).
+  one is refused (the detector never looks back or ahead);
+- a slow ramp (a leaked resource growing for days) is followed by the level, so the point test
+  alone never sees it: a second, long baseline (the level smoothed over about a week) catches
+  it. When the level has drifted past the long baseline's range, and the point is past it
+  too, the point is anomalous (`Verdict.drift`) and is reported against the long baseline;
+  the run goes on while the level stays past it, and becomes a level shift like any other.
+  The long baseline stands still during an anomaly and then follows the level for a while
+  (`settle`): a change that was alerted (or accepted) is not alerted again as drift.
 
 A point is anomalous only when it lies outside the expected range by all three margins at
 once: `z_threshold` robust scales, `relative_margin` of the expected value, and
@@ -29,9 +36,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 DAY = 86_400
-_PACKED = struct.Struct("<39d")  # 8 scalars, 24 hour and 7 weekday season terms
+_PACKED = struct.Struct("<41d")  # 10 scalars, 24 hour and 7 weekday season terms
+_PACKED_V1 = struct.Struct("<39d")  # version 1: no long baseline
 
 
 class Direction(StrEnum):
@@ -69,6 +77,7 @@ class Verdict:
     is_anomaly: bool
     warming_up: bool
     level_shift: bool = False
+    drift: bool = False  # judged against the long baseline: a slow ramp, not a jump
 
 
 class LatePointError(ValueError):
@@ -90,6 +99,8 @@ class SeriesDetector:
     week_season: list[float] = field(default_factory=lambda: [0.0] * 7)
     run: int = 0
     run_sum: float = 0.0
+    long_level: float = 0.0  # the level smoothed over about a week (log space)
+    settle: int = 0  # points left in which the long baseline follows the level
 
     def __post_init__(self) -> None:
         if self.interval_seconds <= 0:
@@ -123,6 +134,19 @@ class SeriesDetector:
         per_day = max(self.points_per_day, 1.0)
         level = min(0.3, 2.0 / per_day)
         return level, 0.10, min(0.1, 3.0 / per_day), min(0.05, 2.0 / per_day)
+
+    @property
+    def settle_points(self) -> int:
+        """How long the long baseline follows the level after an anomaly: two days (the time
+        the level takes to absorb a jump it did not accept as a shift)."""
+        return 2 * int(self.points_per_day) if not self.daily else self.shift_after
+
+    def _long_rate(self) -> float:
+        """The long baseline's rate: a time constant of a week (four weeks for daily
+        series), so growth of a few percent a month stays well inside its range."""
+        if self.daily:
+            return 1.0 / 28
+        return 1.0 / (7 * max(self.points_per_day, 1.0))
 
     # -- the model ---------------------------------------------------------------------------
     def _buckets(self, start: datetime) -> tuple[int, int]:
@@ -169,6 +193,11 @@ class SeriesDetector:
         expected, lower, upper = self._range(expected_log)
         excess = self._excess(value, expected, lower, upper)
         warming = self.count < self.warmup
+        drift, long_range = self._drift(start, value, ongoing=self.run > 0)
+        drifted = drift > 1.0 >= excess  # never while warming up: the baselines are one
+        if drifted:  # reported against the long baseline: what spend used to be
+            expected, lower, upper = long_range
+            excess = drift
         anomalous = excess > 1.0 and not warming
         if value < 0:
             self.last_start, self.count = start.timestamp(), self.count + 1
@@ -185,7 +214,21 @@ class SeriesDetector:
             is_anomaly=anomalous,
             warming_up=warming,
             level_shift=shifted,
+            drift=drifted,
         )
+
+    def _drift(
+        self, start: datetime, value: float, ongoing: bool
+    ) -> tuple[float, tuple[float, float, float]]:
+        """How far the level is past the long baseline's range (>1: outside), and that range.
+        A new drift needs the point past it too; an ongoing anomaly only the level (so a
+        noisy point does not break the run in two). The point test's three margins apply."""
+        season = self._season(*self._buckets(start))
+        long_range = self._range(self.long_level + season)
+        level_excess = self._excess(math.expm1(self.level + season), *long_range)
+        if ongoing:
+            return level_excess, long_range
+        return min(level_excess, self._excess(value, *long_range)), long_range
 
     def _excess(self, value: float, expected: float, lower: float, upper: float) -> float:
         """How far past the range edge, as a multiple of the margin (>1: outside)."""
@@ -200,6 +243,7 @@ class SeriesDetector:
 
     def _first(self, start: datetime, value: float, logged: float) -> Verdict:
         self.level, self.count, self.last_start = logged, 1, start.timestamp()
+        self.long_level = logged
         self.scale = 0.1
         expected, lower, upper = self._range(logged)
         return Verdict(start, value, expected, lower, upper, 0.0, False, True)
@@ -212,6 +256,7 @@ class SeriesDetector:
         shifted = self._track_run(residual, anomalous)
         if shifted:
             self.level += residual  # the newest point says best where the new level is
+            self.long_level, self.settle = self.level, self.settle_points  # the new normal
             self.run, self.run_sum = 0, 0.0
         else:
             bound = 3.0 * max(self.scale, 1e-9) if self.count >= self.warmup else math.inf
@@ -224,9 +269,21 @@ class SeriesDetector:
                 self.hour_season[hour] += hour_rate * (1 - level_rate) * clipped
             self.week_season[weekday] += week_rate * (1 - level_rate) * clipped
             self.scale += scale_rate * (abs(clipped) - self.scale)
+            self._follow_level(anomalous)
         self.count += 1
         self.last_start = start.timestamp()
         return shifted
+
+    def _follow_level(self, anomalous: bool) -> None:
+        """The long baseline stands still during an anomaly, then follows the level for
+        `settle_points` (as it does while warming up); otherwise it follows slowly."""
+        if anomalous:
+            self.settle = self.settle_points
+        elif self.count < self.warmup or self.settle > 0:
+            self.long_level = self.level
+            self.settle = max(self.settle - 1, 0)
+        else:
+            self.long_level += self._long_rate() * (self.level - self.long_level)
 
     def _track_run(self, residual: float, anomalous: bool) -> bool:
         """True when this point completes a run long enough to be a level shift."""
@@ -250,11 +307,12 @@ class SeriesDetector:
             "hour": self.hour_season,
             "week": self.week_season,
             "run": [self.run, self.run_sum],
+            "long": [self.long_level, self.settle],
         }
 
     @classmethod
     def from_state(cls, state: dict[str, Any], settings: DetectorSettings) -> SeriesDetector:
-        if state.get("v") != STATE_VERSION:
+        if state.get("v") not in (1, STATE_VERSION):
             raise ValueError(f"unknown detector state version {state.get('v')!r}")
         run, run_sum = state["run"]
         return cls(
@@ -269,6 +327,9 @@ class SeriesDetector:
             week_season=[float(x) for x in state["week"]],
             run=int(run),
             run_sum=float(run_sum),
+            # Version 1 had no long baseline: it starts at the level (no drift yet).
+            long_level=float(state.get("long", [state["level"]])[0]),
+            settle=int(state.get("long", [0, 0])[1]),
         )
 
     def to_text(self) -> str:
@@ -282,6 +343,8 @@ class SeriesDetector:
             self.scale,
             float(self.run),
             self.run_sum,
+            self.long_level,
+            float(self.settle),
             *self.hour_season,
             *self.week_season,
         ]
@@ -289,10 +352,18 @@ class SeriesDetector:
 
     @classmethod
     def from_text(cls, text: str, settings: DetectorSettings) -> SeriesDetector:
-        if not text.startswith(f"p{STATE_VERSION}:"):
+        """Reads this version's text, version 1's (no long baseline: it starts at the level)
+        and the JSON form."""
+        version, _colon, packed = text.partition(":")
+        if version not in ("p1", f"p{STATE_VERSION}"):
             return cls.from_state(json.loads(text), settings)
-        values = _PACKED.unpack(base64.b64decode(text[3:]))
-        interval, count, last, level, trend, scale, run, run_sum = values[:8]
+        raw = base64.b64decode(packed)
+        if version == "p1":
+            old = _PACKED_V1.unpack(raw)
+            values = (*old[:8], old[3], 0.0, *old[8:])  # the level is the long baseline
+        else:
+            values = _PACKED.unpack(raw)
+        interval, count, last, level, trend, scale, run, run_sum, long_level, settle = values[:10]
         return cls(
             interval_seconds=int(interval),
             settings=settings,
@@ -301,10 +372,12 @@ class SeriesDetector:
             level=level,
             trend=trend,
             scale=scale,
-            hour_season=list(values[8:32]),
-            week_season=list(values[32:39]),
+            hour_season=list(values[10:34]),
+            week_season=list(values[34:41]),
             run=int(run),
             run_sum=run_sum,
+            long_level=long_level,
+            settle=int(settle),
         )
 
     @property

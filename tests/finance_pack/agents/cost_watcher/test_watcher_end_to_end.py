@@ -140,3 +140,67 @@ def test_a_storm_of_incidents_is_spread_over_minutes_not_dropped(
     clock.advance(timedelta(seconds=31))
     assert sender.tick(clock.now()) == 1
     assert len(top_level(slack_emulator)) == 3
+
+
+def test_a_new_alert_goes_out_before_an_older_incidents_resolution(
+    engine: Engine, clock: FakeClock, slack_emulator: RunningSlackEmulator
+) -> None:
+    watcher = CostWatcher(engine, SETTINGS)
+    other = (("account", "444455556666"), ("provider", "aws"), ("service", "AmazonEC2"))
+    for hour in range(72):
+        watcher.ingest(
+            [hourly(EC2, hour, normal_cost(hour)), hourly(other, hour, normal_cost(hour))],
+            clock.now(),
+        )
+    watcher.ingest([hourly(EC2, 72, "400.00")], clock.now())
+    sender = dispatcher(engine, slack_emulator, clock)
+    assert sender.tick(clock.now()) == 1
+    watcher.ingest([hourly(EC2, 73, normal_cost(73))], clock.now())  # resolution queued first
+    watcher.ingest([hourly(other, 72, "400.00")], clock.now())  # then a new incident
+    sender.batch = 1  # one delivery a tick: the order is what is tested
+    assert sender.tick(clock.now()) == 1
+    posted = slack_emulator.emulator.messages()
+    assert [bool(m.get("thread_ts")) for m in posted] == [False, False]
+    assert "444455556666" in posted[1]["text"]
+    assert sender.tick(clock.now()) == 1
+    assert "Resolved" in slack_emulator.emulator.messages()[2]["text"]
+
+
+def test_resolutions_in_threads_are_not_held_back_by_the_alert_budget(
+    engine: Engine, clock: FakeClock, slack_emulator: RunningSlackEmulator
+) -> None:
+    watcher = CostWatcher(engine, SETTINGS)
+    baseline(watcher, clock)
+    watcher.ingest([hourly(EC2, 72, "400.00")], clock.now())
+    sender = dispatcher(engine, slack_emulator, clock)
+    sender.max_per_minute = 1
+    assert sender.tick(clock.now()) == 1
+    watcher.ingest([hourly(EC2, 73, normal_cost(73))], clock.now())
+    assert sender.tick(clock.now()) == 1  # the same minute: the budget is spent on alerts
+    replies = [m for m in slack_emulator.emulator.messages() if m.get("thread_ts")]
+    assert len(replies) == 1 and "Resolved" in replies[0]["text"]
+
+
+def test_a_spike_and_its_return_to_normal_in_one_batch_open_and_resolve_the_incident(
+    engine: Engine, clock: FakeClock
+) -> None:
+    watcher = CostWatcher(engine, SETTINGS)
+    baseline(watcher, clock)
+    result = watcher.ingest(
+        [hourly(EC2, 72, "400.00"), hourly(EC2, 73, normal_cost(73))], clock.now()
+    )
+    assert len(result.incidents_opened) == 1
+    with engine.connect() as connection:
+        assert connection.execute(select(watcher_incidents.c.state)).scalars().all() == ["resolved"]
+
+
+def test_a_batch_that_queued_an_alert_signals_the_dispatcher_after_it_commits(
+    engine: Engine, clock: FakeClock
+) -> None:
+    watcher = CostWatcher(engine, SETTINGS)
+    baseline(watcher, clock)
+    assert not watcher.alerts_queued.is_set()  # calm points queue nothing
+    watcher.ingest([hourly(EC2, 72, "400.00")], clock.now())
+    assert watcher.alerts_queued.is_set()
+    with engine.connect() as connection:
+        assert len(connection.execute(select(watcher_deliveries)).all()) == 1
