@@ -5,7 +5,9 @@ cost store of N rows (the KPI benchmark's generator), served by a real `brctl fi
     .venv/bin/python benchmarks/dashboard.py --rows 10000000    # the issue's 10M run
 
 For each page: first contentful paint and the load event (navigation start to loadEventEnd),
-the first load and the median of the next `--repeats`, read from the browser's Performance API.
+the first load (it computes the KPIs) and the median of the next `--repeats` (reloads: the
+browser revalidates with the page's ETag and gets a 304 until data or budgets change), read
+from the browser's Performance API. The API runs without agents (they need Slack credentials).
 Baseline in the same run: the JSON the page is built from (`/v1/kpis`, `/v1/costs`) fetched
 over HTTP, so `ratio_to_api` is what rendering and the browser add.
 """
@@ -31,8 +33,8 @@ from kpi import budgets, generate
 from brctl.cli import main as brctl
 from brctl.install import apply_plan, plan_install
 from brctl.packs import get_pack
-from finance_pack.sandbox.children import Children
-from finance_pack.sandbox.demo_pack import start_pack_process
+from finance_pack.sandbox.children import Children, brctl_argv
+from finance_pack.sandbox.demo_pack import choose_port
 
 MONTH = "2026-06"  # the generator's newest month
 STEWARD = "user:bench@example.com"
@@ -90,6 +92,27 @@ def _signin_link(base: str) -> str:
     return next(word for word in out.getvalue().split() if "/signin?token=" in word)
 
 
+def _start_api(children: Children, target: Path) -> str:
+    """`brctl finance up --no-agents` (the pages need no agent, and without Slack credentials
+    the agents would keep `/readyz` at 503); its URL once `/healthz` answers."""
+    port, _note = choose_port(0)
+    env = {**os.environ, "BLACKROAD_HOME": str(target)}
+    argv = brctl_argv("finance", "up", "--no-agents", "--port", str(port), "--host", "127.0.0.1")
+    child = children.start("finance-up", argv, env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if child.exited() is not None:
+            raise SystemExit(f"brctl finance up exited: {child.log_tail()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return url
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("brctl finance up did not answer within 300 s")
+
+
 def _api_seconds(client: httpx.Client, path: str, repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -129,39 +152,45 @@ def run(rows: int, work: Path, repeats: int) -> list[dict[str, object]]:
     token = _token(target)
     figures: list[dict[str, object]] = []
     with Children(work / "logs") as children:
-        pack = start_pack_process(children, target, 0)
+        url = _start_api(children, target)
         headers = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=pack.url, headers=headers, timeout=120) as client:
+        with httpx.Client(base_url=url, headers=headers, timeout=600) as client:
             for budget in budgets():
                 client.put(
                     f"/v1/budgets/{budget.name}", json=_budget_body(budget)
                 ).raise_for_status()
+        # The pages first: their first load computes (the API's answers share it afterwards).
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(_signin_link(url))
+            pages = {"budgets": f"/?month={MONTH}", "cost explorer": f"/costs?month={MONTH}"}
+            measured = {
+                name: _page_figures(page, f"{url}{path}", repeats) for name, path in pages.items()
+            }
+            page.goto(f"{url}{pages['budgets']}", wait_until="load")
+            cards = page.locator("article.card").count()
+            browser.close()
+        with httpx.Client(base_url=url, headers=headers, timeout=600) as client:
             api = {
                 "budgets": _api_seconds(client, f"/v1/kpis?month={MONTH}", repeats),
                 "cost explorer": _api_seconds(client, f"/v1/costs?month={MONTH}", repeats),
             }
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(_signin_link(pack.url))
-            pages = {"budgets": f"/?month={MONTH}", "cost explorer": f"/costs?month={MONTH}"}
-            for name, path in pages.items():
-                measured = _page_figures(page, f"{pack.url}{path}", repeats)
-                cards = page.locator("article.card").count() if name == "budgets" else None
-                figures.append(
-                    {
-                        "page": name,
-                        "rows": rows,
-                        "budget_cards": cards,
-                        **{k: round(v, 1) for k, v in measured.items()},
-                        "api_json_ms": round(api[name] * 1000, 1),
-                        "ratio_to_api": round(measured["median_load_ms"] / (api[name] * 1000), 2),
-                        "target_ms": 1000 if name == "budgets" else 2000,
-                        "met": measured["median_load_ms"] < (1000 if name == "budgets" else 2000),
-                        "load_and_ingest_s": round(loaded, 1),
-                    }
-                )
-            browser.close()
+        for name, times in measured.items():
+            target_ms = 1000 if name == "budgets" else 2000
+            figures.append(
+                {
+                    "page": name,
+                    "rows": rows,
+                    "budget_cards": cards if name == "budgets" else None,
+                    **{k: round(v, 1) for k, v in times.items()},
+                    "api_json_ms": round(api[name] * 1000, 1),
+                    "ratio_to_api": round(times["median_load_ms"] / (api[name] * 1000), 2),
+                    "target_ms": target_ms,
+                    "met": times["median_load_ms"] < target_ms,
+                    "load_and_ingest_s": round(loaded, 1),
+                }
+            )
     return figures
 
 

@@ -9,14 +9,20 @@ generators of spend with one trait each of a real bill and on the demo's seeded 
 
     uv pip install -e '.[bench]'     # statsforecast, prophet (benchmark-only)
     .venv/bin/python benchmarks/forecast.py [--scopes 2] [--ours-scopes 12] [--months 4]
-                                            [--generators ...] [--jobs 2] [--json PATH]
+                                            [--seed 1] [--generators ...] [--jobs 2]
+                                            [--competitor-cache DIR] [--json PATH]
+
+`--competitor-cache benchmarks/out/cache` keeps the competitors' forecasts (keyed by model,
+month, cutoffs, seed and a digest of the history) and reuses them in later runs: fitting
+Prophet and AutoARIMA is most of a run's time, and they do not change while ours does.
 
 Cutoffs: days 5, 10, 15, 20 and 25 (Prophet: 5, 15 and 25 only, to keep the run near ten
 minutes on two cores: a Prophet fit takes ~0.7 s here, an AutoARIMA fit ~1.5 s). Figures per
 forecaster and generator: MAPE and bias (mean signed error, negative = too low) in % of the
 actual month-end, the share of month-ends inside the 80 % interval, its mean width in %, and
 `vs_ours`: the 95 % bootstrap range (resampling months) of our MAPE minus theirs on the same
-cells; negative all the way means we are better. Competitors run on the first `--scopes`
+cells; negative all the way means we are better; `bias_95`: the same range of our bias (a
+bias range that holds 0 is no evidence of bias). Competitors run on the first `--scopes`
 scopes; ours also on `--ours-scopes` scopes (row `seasonal*`) for tighter bias and coverage
 figures, and with only 40 days of history before the month (row `seasonal short`).
 
@@ -28,13 +34,17 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import hashlib
+import json
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -92,7 +102,7 @@ def _last_months(daily: dict[date, Decimal], months: int) -> list[date]:
     """The 1st of each of the last `months` complete months, oldest first."""
     after_last = max(daily) + timedelta(days=1)
     first = after_last.replace(day=1)  # the month after the last complete one
-    firsts = []
+    firsts: list[date] = []
     while len(firsts) < months:
         first = (first - timedelta(days=1)).replace(day=1)
         firsts.append(first)
@@ -100,7 +110,12 @@ def _last_months(daily: dict[date, Decimal], months: int) -> list[date]:
 
 
 def _score_scope(
-    scope: int, daily: dict[date, Decimal], months: int, with_competitors: bool, seed: int
+    scope: int,
+    daily: dict[date, Decimal],
+    months: int,
+    with_competitors: bool,
+    seed: int,
+    cache: CompetitorCache,
 ) -> tuple[list[Cell], dict[str, float]]:
     days = [min(daily) + timedelta(days=i) for i in range((max(daily) - min(daily)).days + 1)]
     values = np.array([float(daily.get(day, 0)) for day in days])  # a day without rows is 0
@@ -125,7 +140,7 @@ def _score_scope(
                 Cell.score(f"{DEFAULT_FORECASTER} short", month.unit, elapsed, got, actual)
             )
         if with_competitors:
-            cells += _score_competitors(values, month, actual, seed, seconds)
+            cells += _score_competitors(values, month, actual, seed, seconds, cache)
     return cells, seconds
 
 
@@ -140,34 +155,101 @@ class _Month:
         return calendar.monthrange(self.first.year, self.first.month)[1]
 
 
+class CompetitorCache:
+    """Competitors' month-ends kept in a JSON file, so that a re-run of the benchmark (while
+    working on our forecaster) does not refit them. Keyed by model, month, cutoffs, the
+    simulation seed and a digest of the whole history: a changed generator misses the cache.
+    Fit times are not cached (a cached model reports none)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.entries = self._load()
+        self.added: dict[str, list[list[float]]] = {}
+
+    @staticmethod
+    def key(
+        model: str, values: np.ndarray, month: _Month, cutoffs: tuple[int, ...], seed: int
+    ) -> str:
+        digest = hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()[:20]
+        return f"{model}|{digest}|{month.start}|{','.join(map(str, cutoffs))}|{seed}"
+
+    def get(self, key: str) -> dict[int, MonthEnd] | None:
+        found = self.entries.get(key)
+        if found is None:
+            return None
+        return {int(row[0]): MonthEnd(row[1], row[2], row[3]) for row in found}
+
+    def put(self, key: str, results: dict[int, MonthEnd]) -> None:
+        row = [[k, m.point, m.low, m.high] for k, m in sorted(results.items())]
+        self.entries[key] = self.added[key] = row
+
+    def _load(self) -> dict[str, list[list[float]]]:
+        if self.path is None or not self.path.exists():
+            return {}
+        loaded: dict[str, list[list[float]]] = json.loads(self.path.read_text())
+        return loaded
+
+    def save(self) -> None:
+        """Add this run's entries to the file as it is now (another run may have added some),
+        replacing it in one step so that a reader never sees half a file."""
+        if self.path is None or not self.added:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        merged = self._load() | self.added
+        partial = self.path.with_suffix(".partial")
+        partial.write_text(json.dumps(merged))
+        partial.replace(self.path)
+
+
 def _score_competitors(
-    values: np.ndarray, month: _Month, actual: float, seed: int, seconds: dict[str, float]
+    values: np.ndarray,
+    month: _Month,
+    actual: float,
+    seed: int,
+    seconds: dict[str, float],
+    cache: CompetitorCache,
 ) -> list[Cell]:
+    fitters: list[tuple[str, tuple[int, ...], Callable[[], dict[int, MonthEnd]]]] = [
+        (
+            model.name,
+            CUTOFFS,
+            partial(model.month, values, month.start, CUTOFFS, month.length, seed),
+        )
+        for model in statsforecast_models()
+    ]
+    prophet = partial(
+        ProphetModel().month, values, month.first, month.start, PROPHET_CUTOFFS, month.length
+    )
+    fitters.append(("prophet", PROPHET_CUTOFFS, prophet))
     cells = []
-    for model in statsforecast_models():
-        began = time.perf_counter()
-        for elapsed, got in model.month(values, month.start, CUTOFFS, month.length, seed).items():
-            cells.append(Cell.score(model.name, month.unit, elapsed, got, actual))
-        seconds[model.name] += time.perf_counter() - began
-    began = time.perf_counter()
-    prophet = ProphetModel().month(values, month.first, month.start, PROPHET_CUTOFFS, month.length)
-    for elapsed, got in prophet.items():
-        cells.append(Cell.score("prophet", month.unit, elapsed, got, actual))
-    seconds["prophet"] += time.perf_counter() - began
+    for name, cutoffs, fit in fitters:
+        key = cache.key(name, values, month, cutoffs, seed)
+        results = cache.get(key)
+        if results is None:
+            began = time.perf_counter()
+            results = fit()
+            seconds[name] += time.perf_counter() - began
+            cache.put(key, results)
+        cells += [Cell.score(name, month.unit, k, got, actual) for k, got in results.items()]
     return cells
 
 
 def run_generator(
-    generator: str, scopes: int, ours_scopes: int, months: int, seed: int
+    generator: str, scopes: int, ours_scopes: int, months: int, seed: int, cache_dir: str | None
 ) -> list[dict[str, object]]:
     histories = GENERATORS[generator](max(scopes, ours_scopes), seed)
     cells: list[Cell] = []
     seconds: dict[str, float] = defaultdict(float)
+    # One file per generator and seed: generators run in parallel processes.
+    cache = CompetitorCache(
+        None if cache_dir is None else Path(cache_dir) / f"{generator}-seed{seed}.json"
+    )
     for scope, daily in enumerate(histories):
-        scope_cells, scope_seconds = _score_scope(scope, daily, months, scope < scopes, seed)
+        scope_cells, scope_seconds = _score_scope(scope, daily, months, scope < scopes, seed, cache)
         cells += scope_cells
         for name, spent in scope_seconds.items():
             seconds[name] += spent
+    cache.save()
     compared = [cell for cell in cells if cell.unit[0] < scopes]
     names = [*FORECASTERS, *ESTABLISHED]
     rows = [_row(generator, name, compared, seconds.get(name)) for name in names]
@@ -179,6 +261,8 @@ def run_generator(
     for row in rows:
         if row["forecaster"] in ESTABLISHED:
             row["vs_ours"] = _bootstrap_range(compared, str(row["forecaster"]), rng)
+    by_name = {row["forecaster"]: row for row in rows}
+    by_name[f"{DEFAULT_FORECASTER}*"]["bias_95"] = _bias_range(default_all, rng)
     _mark_targets(rows)
     return rows
 
@@ -194,6 +278,7 @@ def _row(generator: str, name: str, cells: list[Cell], seconds: float | None) ->
         "months": len({cell.unit for cell in mine}),
         "mape_5_25": round(100 * float(np.abs(errors).mean()), 2) if mine else None,
         "bias_5_25": round(100 * float(errors.mean()), 2) if mine else None,
+        "bias_95": None,
         "coverage_80": round(float(np.mean(covered)), 3) if covered else None,
         "width_80": round(100 * float(np.mean(widths)), 1) if widths else None,
         "vs_ours": None,
@@ -213,6 +298,20 @@ def _bootstrap_range(cells: list[Cell], rival: str, rng: np.random.Generator) ->
     if not diffs:
         return "n/a"
     per_unit = np.array([np.mean(values) for values in diffs.values()])
+    draws = rng.choice(per_unit, size=(BOOTSTRAP_DRAWS, per_unit.size)).mean(axis=1)
+    low, high = 100 * np.quantile(draws, [0.025, 0.975])
+    return f"{low:+.2f}..{high:+.2f}"
+
+
+def _bias_range(cells: list[Cell], rng: np.random.Generator) -> str:
+    """95 % range of the bias in %, resampling (scope, month) units: the forecasts of one
+    month share its surprises, so the month, not the forecast, is the unit of evidence."""
+    by_unit: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for cell in cells:
+        by_unit[cell.unit].append(cell.error)
+    if not by_unit:
+        return "n/a"
+    per_unit = np.array([np.mean(errors) for errors in by_unit.values()])
     draws = rng.choice(per_unit, size=(BOOTSTRAP_DRAWS, per_unit.size)).mean(axis=1)
     low, high = 100 * np.quantile(draws, [0.025, 0.975])
     return f"{low:+.2f}..{high:+.2f}"
@@ -249,6 +348,12 @@ def main() -> None:
     parser.add_argument("--generators", nargs="+", default=list(GENERATORS), choices=GENERATORS)
     parser.add_argument("--jobs", type=int, default=2, help="generators in parallel")
     parser.add_argument("--json", dest="json_path", default=None, help="also write JSON here")
+    parser.add_argument(
+        "--competitor-cache",
+        default=None,
+        metavar="DIR",
+        help="keep competitors' forecasts in DIR and reuse them (e.g. benchmarks/out/cache)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     count = len(args.generators)
@@ -260,6 +365,7 @@ def main() -> None:
             [args.ours_scopes] * count,
             [args.months] * count,
             [args.seed] * count,
+            [args.competitor_cache] * count,
         )
         rows = []
         for generator, generator_rows in zip(args.generators, runs, strict=True):

@@ -207,7 +207,6 @@ def webhook_run(events: int) -> dict[str, Any]:
                 connection,
                 record,
                 {"stage": "posted", "stripe_invoice_id": "in_bench"},
-                actor="bench",
                 now=datetime.now(UTC),
             )
         secret = os.environ["STRIPE_WEBHOOK_SECRET"]

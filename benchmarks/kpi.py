@@ -35,6 +35,7 @@ from finance_pack.costs.queries import CostQueries
 from finance_pack.costs.store import CostStore
 from finance_pack.domain.billing_month import BillingMonth
 from finance_pack.domain.budgets import Budget, Scope, Threshold
+from finance_pack.domain.fx import FxTable
 from finance_pack.domain.kpis import KpiReport
 from finance_pack.domain.money import Money
 from finance_pack.services.reporting import ReportSettings, kpi_reports
@@ -185,7 +186,11 @@ def time_kpis(
     queries: CostQueries, forecaster: str, repeats: int
 ) -> tuple[list[float], list[KpiReport]]:
     settings = ReportSettings(
-        timezone="UTC", metric="BilledCost", forecaster=forecaster, fx_rates={}
+        timezone="UTC",
+        metric="BilledCost",
+        forecaster=forecaster,
+        fx_rates=FxTable(),
+        currency="USD",
     )
     times, reports = [], []
     for _ in range(repeats):

@@ -8,9 +8,11 @@ alone, before the API starts. The data are `benchmarks/kpi.py`'s generated FOCUS
     .venv/bin/python benchmarks/serving.py --rows 200000 --seconds 10   # a quick look
     .venv/bin/python benchmarks/serving.py                              # the issue's scale
 
-Figures per phase: requests/s, p50/p99/max latency, errors (any status but 200); for the
-phase with the ingest, the ingest's wall time against alone, and the p99/max of the requests
-that started in the 2 s after the new snapshot appeared (the first computation on it).
+Figures per phase: requests/s, p50/p99/max latency, errors (any status but 200), the API
+process's CPU time per request (user + system, from /proc: on a shared machine it says what a
+request costs where wall times say how busy the machine was), and the 1-minute load average;
+for the phase with the ingest, the ingest's wall time against alone, and the p99/max of the
+requests that started in the 2 s after the new snapshot appeared (the first computation on it).
 """
 
 from __future__ import annotations
@@ -121,6 +123,14 @@ class Api:
                 name = body.pop("name")
                 client.put(f"/v1/budgets/{name}", json=body).raise_for_status()
 
+    def cpu_seconds(self) -> float | None:
+        """The API process's CPU time so far (None where /proc is not there)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=60)
@@ -224,6 +234,7 @@ def _phase(
     until = threading.Event()
     result: list[Answer] = []
     loader = threading.Thread(target=lambda: result.extend(load(api, clients, until)))
+    cpu_before = api.cpu_seconds()
     began = time.perf_counter()
     loader.start()
     ingest_s = writer() if writer else 0.0
@@ -232,7 +243,12 @@ def _phase(
     until.set()
     loader.join()
     elapsed = time.perf_counter() - began
-    return figures(result, elapsed), ingest_s, first_compute(result) if writer else {}
+    cpu_after = api.cpu_seconds()
+    measured = figures(result, elapsed)
+    if cpu_before is not None and cpu_after is not None and result:
+        measured["api_cpu_ms_per_request"] = round((cpu_after - cpu_before) * 1000 / len(result), 2)
+    measured["load_avg_1m"] = round(os.getloadavg()[0], 2)
+    return measured, ingest_s, first_compute(result) if writer else {}
 
 
 def main() -> None:

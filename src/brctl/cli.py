@@ -22,6 +22,7 @@ from rich.console import Console
 
 from brctl import __version__
 from brctl.errors import CommandError
+from brctl.lazy import LazyCommand
 from brctl.pack_cli import pack_app
 from brctl.packs import discover_packs, pack_exit_code
 
@@ -47,10 +48,8 @@ def _new_root() -> typer.Typer:
     return root
 
 
-# Built-in groups loaded on demand: name -> (module with a Typer `app`, its one-line help).
-_LAZY_GROUPS = {
-    "roles": ("brctl.roles_cli", "Bind, unbind, list and check a pack's role bindings."),
-}
+# Built-in groups loaded on demand (their module docstring is their help, see brctl.lazy).
+_LAZY_GROUPS = [LazyCommand("roles", "brctl.roles_cli:app")]
 
 
 def _root(
@@ -97,8 +96,7 @@ def _module_app(module: str) -> typer.Typer:
 def _group_loaders() -> dict[str, tuple[Callable[[], typer.Typer], str]]:
 
     loaders: dict[str, tuple[Callable[[], typer.Typer], str]] = {
-        name: (partial(_module_app, module), help_text)
-        for name, (module, help_text) in _LAZY_GROUPS.items()
+        lazy.name: (partial(_module_app, lazy.module), lazy.help_text()) for lazy in _LAZY_GROUPS
     }
     for pack in discover_packs().values():
         if pack.command is not None:

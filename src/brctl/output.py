@@ -84,19 +84,35 @@ def _fitting_table(
 ) -> Table | None:
     """A table whose columns are never narrower than their longest word, so a number, date or
     status is never broken across lines; None when that cannot fit in `width`."""
-    widest_words = [
-        max([_longest_word(header)] + [_longest_word(row[i]) for row in cells])
-        for i, header in enumerate(headers)
-    ]
-    if sum(widest_words) + _frame_width(len(headers)) > width:
+    columns = [[header, *(row[i] for row in cells)] for i, header in enumerate(headers)]
+    widths = _column_widths(columns, width - _frame_width(len(headers)))
+    if widths is None:
         return None
     table = Table(title=title, show_lines=False)
-    for i, header in enumerate(headers):
-        single_words = all(len(row[i].split()) <= 1 for row in cells)
-        table.add_column(header, min_width=widest_words[i], no_wrap=single_words)
+    for header, texts, column_width in zip(headers, columns, widths, strict=True):
+        # The widths are decided here, not by Rich: its own shrinking can leave a table a
+        # character too wide for the terminal, which then cuts the last column off.
+        table.add_column(
+            header, width=column_width, no_wrap=all(len(t.split()) <= 1 for t in texts)
+        )
     for row in cells:
         table.add_row(*row)
     return table
+
+
+def _column_widths(columns: Sequence[Sequence[str]], space: int) -> list[int] | None:
+    """Each column's width: at least its longest word; the space left goes first to the columns
+    that then fit unwrapped (the smallest wants first), the rest to the widest. None: no fit."""
+    widths = [max(_longest_word(text) for text in texts) for texts in columns]
+    natural = [max(cell_len(text) for text in texts) for texts in columns]
+    spare = space - sum(widths)
+    if spare < 0:
+        return None
+    for i in sorted(range(len(widths)), key=lambda i: natural[i] - widths[i]):
+        grant = min(natural[i] - widths[i], spare)
+        widths[i] += grant
+        spare -= grant
+    return widths
 
 
 def _stacked(headers: Sequence[str], cells: Sequence[Sequence[str]], title: str | None) -> Group:

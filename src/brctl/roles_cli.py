@@ -1,8 +1,9 @@
-"""`brctl roles bind|unbind|list|check`: edit and query a pack's role bindings.
+"""Bind subjects to a pack's roles and check what they may do.
 
-Mutating commands need the pack's `roles:write` permission (see brctl.roles for who holds it,
-including the local operator) and write one audit record through the pack's
-`record_role_change` hook, in the same step as the file change.
+Changing a binding needs the pack's roles:write permission (the local operator holds it) and
+writes one audit record in the same step as the change to roles.yaml.
+
+Example: brctl roles bind user:alice@example.com policy-steward
 """
 
 from __future__ import annotations
@@ -42,11 +43,8 @@ from brctl.yamlfile import load_model
 
 ROLES_WRITE = "roles:write"
 
-app = typer.Typer(
-    help="Bind subjects to a pack's roles and check what they may do.\n\n"
-    "Example: brctl roles bind user:alice@example.com policy-steward",
-    no_args_is_help=True,
-)
+# The module docstring is the group's help: `brctl --help` lists it without importing this module.
+app = typer.Typer(help=__doc__, no_args_is_help=True)
 console = Console(soft_wrap=True, emoji=False)
 
 PackOption = Annotated[

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from brctl.packs import Pack
-from finance_pack import __version__
+from finance_pack import DESCRIPTION, __version__
 
 if TYPE_CHECKING:
     import typer
@@ -59,7 +59,7 @@ def _exit_code(exc: BaseException) -> int | None:
 pack = Pack(
     name="finance",
     version=__version__,
-    description="Finance Ops Pack: budgets and forecasts, Stripe invoices via Slack, cost alerts.",
+    description=DESCRIPTION,
     files=shipped_files,
     directories=("state",),
     preserved=("state",),

@@ -47,6 +47,25 @@ def test_no_line_is_wider_than_the_terminal_and_no_figure_is_split(width: int) -
         assert figure in words, (figure, lines)
 
 
+def test_a_table_that_fits_is_drawn_whole_not_cut_at_the_edge() -> None:
+    # `brctl finance budget list` at 80 columns: a two-word header over one-word values.
+    row = {
+        "name": "total",
+        "amount": "10000",
+        "currency": "USD",
+        "scope": "all spend",
+        "thresholds": "50:actual, 80:actual, 100:actual, 100:forecast",
+        "source": "finance.yaml",
+        "updated_by": "n/a",
+    }
+    buffer = io.StringIO()
+    render([row], OutputFormat.TABLE, console=Console(file=buffer, width=80, color_system=None))
+    lines = buffer.getvalue().splitlines()
+    assert lines[0].startswith("┏") and lines[0].endswith("┓")
+    assert all(line[-1] in "┓┃┩│┘" for line in lines), lines
+    assert max(len(line) for line in lines) <= 80
+
+
 def test_a_wide_terminal_shows_one_row_per_line() -> None:
     lines = _rendered(200)
     assert sum("platform-engineering" in line for line in lines) == 1

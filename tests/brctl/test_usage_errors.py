@@ -60,6 +60,7 @@ BOOM = """
 import sys
 import typer
 import brctl.cli
+import brctl.lazy
 boom = typer.Typer()
 @boom.command()
 def fail() -> None:
@@ -67,9 +68,9 @@ def fail() -> None:
 @boom.command()
 def other() -> None:
     pass
-sys.modules["boom_commands"] = type(sys)("boom_commands")
+sys.modules["boom_commands"] = type(sys)("boom_commands", "Fails on purpose.")
 sys.modules["boom_commands"].app = boom
-brctl.cli._LAZY_GROUPS["boom"] = ("boom_commands", "Fails on purpose.")
+brctl.cli._LAZY_GROUPS.append(brctl.lazy.LazyCommand("boom", "boom_commands:app"))
 sys.exit(brctl.cli.main())
 """
 

@@ -26,7 +26,7 @@ from finance_pack.errors import PermissionDeniedError
 
 __all__ = ["ActingAsOption", "Actor", "Via", "authorize_cli"]
 
-Via = Literal["cli", "api"]
+Via = Literal["cli", "api", "agent"]
 
 
 @dataclass(frozen=True)

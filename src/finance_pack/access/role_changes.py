@@ -15,14 +15,14 @@ from finance_pack.access.audit import audited_transaction
 from finance_pack.clock import SYSTEM_CLOCK
 from finance_pack.context import PackContext
 from finance_pack.store.engine import make_engine
-from finance_pack.store.migrate import upgrade
+from finance_pack.store.revisions import upgrade_if_behind
 
 
 @contextmanager
 def record_role_change(pack_dir: Path, change: RoleChange) -> Iterator[None]:
     context = PackContext(target=pack_dir.parent.parent, pack_dir=pack_dir)
     engine = make_engine(context.state_db_url)
-    upgrade(engine)
+    upgrade_if_behind(engine)
     try:
         with audited_transaction(
             engine,

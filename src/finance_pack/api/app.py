@@ -27,6 +27,7 @@ from finance_pack.api import (
     webhooks,
 )
 from finance_pack.api.auth import install_auth
+from finance_pack.api.body_limit import BodyLimitMiddleware
 from finance_pack.api.dashboard.routes import PUBLIC_PAGES, install_dashboard
 from finance_pack.api.errors import install_error_handlers
 from finance_pack.api.freshness_metrics import FreshnessCollector
@@ -95,9 +96,9 @@ def create_app(context: PackContext, engine: Engine, clock: Clock = SYSTEM_CLOCK
         description="Budgets, burn-rate forecasts, invoices and cost-anomaly alerts.\n\n"
         "Errors are RFC 9457 problem details (`application/problem+json`).",
         static_url=DOCS_ASSETS,
-        # Refused with 413 while streaming, before a body is buffered or parsed.
-        max_body_size=context.config.api.max_body_bytes,
     )
+    # Refused with a 413 problem while streaming, before a body is buffered or parsed.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=context.config.api.max_body_bytes)
     metrics = ApiMetrics()
     app.state.finance = AppState(context=context, engine=engine, metrics=metrics, clock=clock)
     metrics.install(app)  # outermost: it sees every answer, a 413 and a 500 included

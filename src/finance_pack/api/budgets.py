@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finance_pack.access.actors import Actor
 from finance_pack.api.auth import require
-from finance_pack.api.kpi_cache import kpi_cache_key
-from finance_pack.costs.queries import CostQueries
+from finance_pack.api.kpi_answers import BudgetReport, KpiQuestion, kpi_answer
+from finance_pack.api.kpi_cache import validators
 from finance_pack.services.budget_admin import (
     BudgetChange,
     ScopeChange,
@@ -19,14 +19,7 @@ from finance_pack.services.budget_admin import (
     remove_budget,
     set_budget,
 )
-from finance_pack.services.reporting import (
-    ReportSettings,
-    chosen_budgets,
-    cost_snapshot,
-    kpi_reports,
-    parse_month,
-)
-from finance_pack.store.budgets import budget_to_json, entry_json
+from finance_pack.store.budgets import entry_json
 
 router = APIRouter(prefix="/v1", tags=["budgets"])
 
@@ -126,42 +119,23 @@ def kpis(
     forecaster: Annotated[str | None, Query(pattern="^(linear|seasonal)$")] = None,
 ) -> Response:
     state = _app_state(request)
-    config = state.context.config
     # A budget that cannot be read or computed is a row with its `error`; the rest are there.
-    chosen, broken = chosen_budgets(state.engine, config, budget)
-    billing_month = parse_month(month, config.timezone)
-    settings = ReportSettings.from_config(config, forecaster)
-    now = state.clock.now()
-
-    with cost_snapshot(state.context.cost_store_url, config.timezone) as view:
-        snapshot_id = view.snapshot_id
-
-        def compute() -> bytes:
-            queries = CostQueries(view.store.backend)
-            reports = kpi_reports(queries, chosen, settings, now=now, month=billing_month)
-            rows = sorted([*reports, *broken], key=lambda r: r.budget)
-            return json.dumps([r.to_json_dict() for r in rows]).encode()
-
-        if snapshot_id is None:  # a backend without snapshots: nothing to key a cache on
-            return Response(compute(), media_type="application/json")
-        asked = {"month": month, "budget": budget, "forecaster": settings.forecaster}
-        versions = [budget_to_json(b) for b in chosen] + [b.to_json_dict() for b in broken]
-        etag = '"' + kpi_cache_key(snapshot_id, versions, asked, now.date()) + '"'
-        if etag in _etags(request.headers.get("if-none-match")):
-            return Response(status_code=304, headers=_validators(etag))
-        # The same question on any snapshot: while the new snapshot's answer is computed,
-        # others get the previous snapshot's answer (and its ETag) instead of waiting.
-        question = kpi_cache_key("", versions, asked, now.date())
-        etag, body = state.kpi_cache.get_or_compute(etag, compute, question=question)
-    return Response(body, media_type="application/json", headers=_validators(etag))
+    question = KpiQuestion(month, tuple(budget) if budget else None, forecaster)
+    answer = kpi_answer(
+        state,
+        "kpis.json",
+        question,
+        _kpis_json,
+        now=state.clock.now(),
+        if_none_match=request.headers.get("if-none-match"),
+    )
+    if answer.etag is None:
+        return Response(answer.value, media_type="application/json")
+    if answer.value is None:
+        return Response(status_code=304, headers=validators(answer.etag))
+    return Response(answer.value, media_type="application/json", headers=validators(answer.etag))
 
 
-def _validators(etag: str) -> dict[str, str]:
-    return {"ETag": etag, "Cache-Control": "private, no-cache"}
-
-
-def _etags(header: str | None) -> set[str]:
-    """The entity tags of an `If-None-Match` header (weak ones compare equal, RFC 9110)."""
-    if not header:
-        return set()
-    return {tag.strip().removeprefix("W/") for tag in header.split(",")}
+def _kpis_json(report: BudgetReport) -> bytes:
+    """Serialised once per answer: a cached read sends these bytes as they are."""
+    return json.dumps([row.to_json_dict() for row in report.rows()]).encode()

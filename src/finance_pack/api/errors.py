@@ -68,7 +68,7 @@ class Problem(BaseModel):
     title: str = Field(examples=["Unprocessable Content"])
     status: int = Field(examples=[422])
     detail: str = Field(examples=["body.amount: String should match pattern"])
-    hint: str | None = Field(default=None, examples=["amounts are decimal strings"])
+    hint: str = Field(examples=["amounts are decimal strings"])
     errors: list[FieldProblem] | None = None
 
 
@@ -92,6 +92,18 @@ _SLUGS |= {
 }
 
 
+# What to do about an error whose raiser gave no hint of its own.
+_HINTS = {
+    400: "send a JSON body with Content-Type: application/json",
+    401: "send Authorization: Bearer TOKEN (issue one with: brctl finance token create SUBJECT)",
+    403: "ask a Policy Steward for a role that grants it (brctl roles bind)",
+    404: "the paths and operations the API serves are listed at /docs and /openapi.json",
+    409: "read the resource again, then retry the change",
+    422: "see /docs for the values this operation accepts",
+    503: "retry later; /readyz says what is unavailable",
+}
+
+
 def problem_response(
     status: int,
     detail: str,
@@ -106,7 +118,7 @@ def problem_response(
         title=HTTPStatus(status).phrase,
         status=status,
         detail=detail,
-        hint=hint,
+        hint=hint or _HINTS.get(status, "see /docs for this operation"),
         errors=list(errors) if errors is not None else None,
     )
     body = problem.model_dump(exclude_none=True)
@@ -155,15 +167,33 @@ def _allowed_methods(request: Request) -> str:
 
 async def _on_http_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
-    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    status = exc.status_code
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
+    hint = getattr(exc, "hint", None)
     headers = dict(exc.headers or {})
-    if exc.status_code == 405:
+    where = f"{request.method} {request.url.path}"
+    if status == 405:
         headers["Allow"] = _allowed_methods(request)
-    return problem_response(exc.status_code, detail, headers=headers)
+        detail, hint = f"{where} is not served", f"this path answers {headers['Allow']}"
+    elif status == 404 and detail == HTTPStatus.NOT_FOUND.phrase:  # no route at all
+        detail = f"{where} is not served"
+    return problem_response(status, detail, hint=hint, headers=headers)
+
+
+def _not_json(errors: Sequence[Any]) -> str | None:
+    """What is wrong with a body that is not JSON at all (FastAPI reports it as a field error)."""
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            position = error["loc"][-1]
+            return f"the body is not valid JSON: {error['ctx']['error']} (at character {position})"
+    return None
 
 
 async def _on_invalid_request(_request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
+    not_json = _not_json(exc.errors())
+    if not_json is not None:  # 400, as the OpenAPI document says, not a field's 422
+        return problem_response(400, not_json)
     fields = _field_problems(exc.errors())
     detail = "; ".join(f"{f.field}: {f.message}" for f in fields) or "invalid request"
     return problem_response(422, detail, errors=fields)

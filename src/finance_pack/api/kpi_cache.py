@@ -1,8 +1,11 @@
-"""KPI answers cached per cost-store snapshot and budget version, computed once per key.
+"""KPI answers cached per cost-store snapshot, budget version and clock step, computed once.
 
-A KPI report only changes when data arrives (a new snapshot) or a budget changes, so the key is
-a digest of both plus the request; it doubles as the answer's `ETag`. Twenty clients asking at
-once after an ingest wait for one computation instead of running twenty.
+A KPI report only changes when data arrives (a new snapshot), a budget changes, or the clock
+moves the figures that depend on it (the data age in 0.1 h, the default month, a month
+closing). The key is a digest of those plus the request; it doubles as the answer's `ETag`.
+Twenty clients asking at once after an ingest wait for one computation instead of running
+twenty. The API (`/v1/kpis`, `/v1/forecast/backtest`) and the dashboard's pages keep their
+answers in the one cache of their app (`AppState.kpi_cache`).
 """
 
 from __future__ import annotations
@@ -11,56 +14,96 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from datetime import date
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar, cast
 
-# Snapshots x budget versions x (month, budgets, forecaster) a dashboard cycles through.
+# Snapshots x budget versions x (month, budgets, forecaster) x pages a dashboard cycles through.
 DEFAULT_CAPACITY = 256
 
+#: The clock step answers are computed for. A data age is shown in steps of 6 minutes counted
+#: from a whole hour or day, and months start at local midnight (a multiple of 15 minutes from
+#: UTC midnight): every one of those instants is a multiple of 3 minutes, so an answer computed
+#: at the start of a 3-minute step is the answer for any instant in it.
+CLOCK_STEP = timedelta(minutes=3)
 
-def kpi_cache_key(
+T = TypeVar("T")
+
+
+def clock_step(now: datetime) -> datetime:
+    """The start of the clock step that holds `now` (tz-aware UTC)."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    return epoch + (now - epoch) // CLOCK_STEP * CLOCK_STEP
+
+
+def _digest(material: object) -> str:
+    text = json.dumps(material, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class CacheKeys:
+    """`key`: this question on this snapshot, budget version and clock step (the ETag);
+    `question`: the same question on any snapshot and step (what stale-while-recomputing
+    serves); `at`: the instant the answer is computed for (None: it does not read the clock)."""
+
+    key: str
+    question: str
+    at: datetime | None
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.key}"'
+
+
+def answer_keys(
+    kind: str,
     snapshot_id: str,
-    budgets: Sequence[dict[str, Any]],
-    request: dict[str, Any],
-    today: date,
-) -> str:
-    """An opaque digest: it reveals nothing of the snapshot, the budgets or the store."""
-    material = json.dumps(
-        [snapshot_id, list(budgets), request, today.isoformat()], sort_keys=True, default=str
+    budgets_version: str,
+    asked: Mapping[str, Any],
+    now: datetime | None,
+) -> CacheKeys:
+    """Opaque digests: they reveal nothing of the snapshot, the budgets or the store."""
+    at = clock_step(now) if now is not None else None
+    question = [kind, budgets_version, dict(asked)]
+    return CacheKeys(
+        _digest([snapshot_id, at.isoformat() if at else None, *question]),
+        _digest(question),
+        at,
     )
-    return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
 class KpiCache:
-    """A bounded LRU of serialised answers with one computation in flight per key.
+    """A bounded LRU of answers with one computation in flight per key.
 
     While the answer for a new snapshot is computed, other callers asking the same question
     get the newest answer already computed for it (`question`: the key without the snapshot)
     instead of queueing behind the computation: a complete snapshot, one ingest older.
+    Answers are immutable values (bytes, frozen dataclasses), shared by every caller.
     """
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self._capacity = capacity
         self._lock = threading.Lock()
-        self._answers: OrderedDict[str, bytes] = OrderedDict()
+        self._answers: OrderedDict[str, object] = OrderedDict()
         self._computing: dict[str, threading.Lock] = {}
-        self._latest: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+        self._latest: OrderedDict[str, tuple[str, object]] = OrderedDict()
 
     def get_or_compute(
-        self, key: str, compute: Callable[[], bytes], *, question: str | None = None
-    ) -> tuple[str, bytes]:
+        self, key: str, compute: Callable[[], T], *, question: str | None = None
+    ) -> tuple[str, T]:
         """(the key answered, the answer): `key`, or an older key of the same `question`."""
         with self._lock:
             answer = self._cached(key)
             if answer is not None:
-                return key, answer
+                return key, cast(T, answer)
             gate = self._computing.setdefault(key, threading.Lock())
         if not gate.acquire(blocking=False):
             with self._lock:
                 latest = self._latest.get(question) if question else None
             if latest is not None:
-                return latest
+                return latest[0], cast(T, latest[1])
             gate.acquire()
         try:
             with self._lock:
@@ -68,11 +111,11 @@ class KpiCache:
             if answer is None:
                 answer = compute()  # an error is not cached: the next caller tries again
                 self._store(key, answer, question)
-            return key, answer
+            return key, cast(T, answer)
         finally:
             gate.release()
 
-    def _store(self, key: str, answer: bytes, question: str | None) -> None:
+    def _store(self, key: str, answer: object, question: str | None) -> None:
         with self._lock:
             self._answers[key] = answer
             while len(self._answers) > self._capacity:
@@ -84,8 +127,21 @@ class KpiCache:
                 while len(self._latest) > self._capacity:
                     self._latest.popitem(last=False)
 
-    def _cached(self, key: str) -> bytes | None:
+    def _cached(self, key: str) -> object | None:
         answer = self._answers.get(key)
         if answer is not None:
             self._answers.move_to_end(key)
         return answer
+
+
+def entity_tags(header: str | None) -> set[str]:
+    """The entity tags of an `If-None-Match` header (weak ones compare equal, RFC 9110)."""
+    if not header:
+        return set()
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}
+
+
+def validators(etag: str) -> dict[str, str]:
+    """Answers depend on who asks (permissions, the signed-in name): private, and revalidated
+    on every use (a 304 costs no computation)."""
+    return {"ETag": etag, "Cache-Control": "private, no-cache"}

@@ -11,8 +11,10 @@ Derived from each route as served, so routers added later get it without doing a
   (over `MAX_BODY_BYTES`).
 
 Statuses a route declares itself (`responses={409: {"description": ...}}`) keep their
-description and get the same schema. FastAPI's list-shaped validation error is replaced, since
-our 422 is problem details too (`errors` keeps each field's path).
+description and get the same schema; one declared with a model of its own (/readyz's 503 says
+why the process is not ready, in the same shape as its 200) keeps that model. FastAPI's
+list-shaped validation error is replaced, since our 422 is problem details too (`errors` keeps
+each field's path).
 """
 
 from __future__ import annotations
@@ -52,7 +54,15 @@ def _statuses(route: RouteInfo, operation: dict[str, Any], method: str) -> set[i
     return statuses
 
 
+def _own_model(existing: dict[str, Any] | None) -> bool:
+    """The route answers this status with a model of its own (e.g. /readyz's Readiness)."""
+    content = repr((existing or {}).get("content", {}))
+    return "#/components/schemas/" in content and "HTTPValidationError" not in content
+
+
 def _problem_response(code: int, existing: dict[str, Any] | None) -> dict[str, Any]:
+    if existing is not None and _own_model(existing):
+        return existing  # not an error of the request: the document says what is sent
     description = (existing or {}).get("description") or _WHY.get(code) or HTTPStatus(code).phrase
     if code == 422 or description == "Validation Error":
         description = _WHY[422]

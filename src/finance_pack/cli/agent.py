@@ -1,4 +1,4 @@
-"""`brctl finance agent run NAME`: one agent in the foreground (one process per agent)."""
+"""Run the pack's agents."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from finance_pack.context import PackContext
 if TYPE_CHECKING:
     from finance_pack.agents.runtime import Tick
 
-app = typer.Typer(help="Run the pack's agents.", no_args_is_help=True)
+app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 
 class AgentName(StrEnum):

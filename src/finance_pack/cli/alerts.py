@@ -1,4 +1,4 @@
-"""`brctl finance alerts list|ack|silence`: Cost Watcher incidents (Policy Steward)."""
+"""Cost anomaly incidents: list, acknowledge, silence."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import typer
 from brctl.output import render
 from finance_pack.access.actors import ActingAsOption, authorize_cli
 from finance_pack.agents.cost_watcher.admin import (
+    INCIDENT_COLUMNS,
     acknowledge_incident,
     incident_row,
     list_silences,
@@ -28,7 +29,7 @@ from finance_pack.cli.common import (
 from finance_pack.errors import UsageError
 from finance_pack.store import alerts as store
 
-app = typer.Typer(help="Cost anomaly incidents: list, acknowledge, silence.", no_args_is_help=True)
+app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 
 @app.command("list")
@@ -52,11 +53,10 @@ def list_cmd(
     engine = open_state(context)
     if silences:
         rows = [s.as_dict() for s in list_silences(engine, now())]
-        render(rows, fmt, title="Silences")
+        render(rows, fmt, title="Silences", columns=store.SILENCE_COLUMNS)
         return
-    render(
-        [incident_row(s) for s in store.list_incidents(engine, state=state)], fmt, title="Incidents"
-    )
+    incidents = [incident_row(s) for s in store.list_incidents(engine, state=state)]
+    render(incidents, fmt, title="Incidents", columns=INCIDENT_COLUMNS)
 
 
 @app.command("ack")

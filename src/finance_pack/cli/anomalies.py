@@ -1,4 +1,4 @@
-"""`brctl finance anomalies backtest`: the Cost Watcher's detector over a CSV history."""
+"""The Cost Watcher's anomaly detector."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from finance_pack.domain.anomaly import DetectorSettings, Direction
 from finance_pack.domain.anomaly.backtest import BacktestInputError, BacktestRow, run_backtest
 from finance_pack.errors import UsageError, ValidationError
 
-app = typer.Typer(help="The Cost Watcher's anomaly detector.", no_args_is_help=True)
+app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 
 class DirectionOption(StrEnum):

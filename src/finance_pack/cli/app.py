@@ -1,57 +1,44 @@
-"""`brctl finance`: the pack's command tree, one module per group."""
+"""`brctl finance`: the pack's command tree, one module per command or group.
+
+Each module is imported only when the command line reaches it (see `brctl.lazy`): `brctl finance
+--help` reads the modules' docstrings, `brctl finance budget list` imports `cli.budget` alone.
+"""
 
 from __future__ import annotations
 
 import typer
 
-from finance_pack.cli import (
-    agent,
-    alerts,
-    anomalies,
-    audit,
-    budget,
-    budgeteer,
-    costs,
-    customer,
-    dashboard,
-    db,
-    demo,
-    doctor,
-    forecast,
-    ingest,
-    invoice,
-    kpi,
-    sandbox,
-    slo,
-    token,
-    up,
+from brctl.lazy import LazyCommand, lazy_group
+from finance_pack import DESCRIPTION
+
+# In the order `--help` lists them: the commands, then the groups.
+COMMANDS = (
+    LazyCommand("demo", "finance_pack.cli.demo:demo"),
+    LazyCommand("up", "finance_pack.cli.up:up"),
+    LazyCommand("doctor", "finance_pack.cli.doctor:doctor"),
+    LazyCommand("kpi", "finance_pack.cli.kpi:kpi"),
+    LazyCommand("slo", "finance_pack.cli.slo:slo"),
+    LazyCommand("audit", "finance_pack.cli.audit:audit"),
+    LazyCommand("costs", "finance_pack.cli.costs:costs"),
+    LazyCommand("dashboard-link", "finance_pack.cli.dashboard:dashboard_link"),
+    LazyCommand("budget", "finance_pack.cli.budget:app"),
+    LazyCommand("forecast", "finance_pack.cli.forecast:app"),
+    LazyCommand("ingest", "finance_pack.cli.ingest:app"),
+    LazyCommand("budgeteer", "finance_pack.cli.budgeteer:app"),
+    LazyCommand("agent", "finance_pack.cli.agent:app"),
+    LazyCommand("db", "finance_pack.cli.db:app"),
+    LazyCommand("token", "finance_pack.cli.token:app"),
+    LazyCommand("sandbox", "finance_pack.cli.sandbox:app"),
+    LazyCommand("alerts", "finance_pack.cli.alerts:app"),
+    LazyCommand("anomalies", "finance_pack.cli.anomalies:app"),
+    LazyCommand("invoice", "finance_pack.cli.invoice:app"),
+    LazyCommand("customer", "finance_pack.cli.customer:app"),
 )
 
 
 def build_app() -> typer.Typer:
-    app = typer.Typer(
-        help="Finance Ops Pack: budgets, forecasts, invoices and cost alerts.\n\n"
-        "Example: brctl finance doctor --target=/srv/blackroad",
+    return typer.Typer(
+        cls=lazy_group(COMMANDS),
+        help=f"{DESCRIPTION}\n\nExample: brctl finance doctor --target=/srv/blackroad",
         no_args_is_help=True,
     )
-    app.command("demo")(demo.demo)
-    app.command("up")(up.up)
-    app.command("doctor")(doctor.doctor)
-    app.command("kpi")(kpi.kpi)
-    app.command("slo")(slo.slo)
-    app.command("audit")(audit.audit)
-    app.command("costs")(costs.costs)
-    app.command("dashboard-link")(dashboard.dashboard_link)
-    app.add_typer(budget.app, name="budget")
-    app.add_typer(forecast.app, name="forecast")
-    app.add_typer(ingest.app, name="ingest")
-    app.add_typer(budgeteer.app, name="budgeteer")
-    app.add_typer(agent.app, name="agent")
-    app.add_typer(db.app, name="db")
-    app.add_typer(token.app, name="token")
-    app.add_typer(sandbox.app, name="sandbox")
-    app.add_typer(alerts.app, name="alerts")
-    app.add_typer(anomalies.app, name="anomalies")
-    app.add_typer(invoice.app, name="invoice")
-    app.add_typer(customer.app, name="customer")
-    return app

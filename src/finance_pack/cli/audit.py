@@ -1,4 +1,7 @@
-"""`brctl finance audit`: read the audit log (needs audit:read)."""
+"""Show who changed what, when (UTC), before and after, via cli or api.
+
+Example: brctl finance audit --since 7d --subject user:alice@example.com --format json
+"""
 
 from __future__ import annotations
 
@@ -64,10 +67,6 @@ def audit(
     target: TargetOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Show who changed what, when (UTC), before and after, via cli or api.
-
-    Example: brctl finance audit --since 7d --subject user:alice@example.com --format json
-    """
     context = open_context(target)
     start = parse_since(since, now()) if since else None
     who = parse_subject(subject) if subject else None

@@ -1,4 +1,4 @@
-"""`brctl finance budget set|list|delete`: budgets managed at run time (Policy Steward)."""
+"""Create, change, list and delete budgets."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from finance_pack.services.budget_admin import (
 )
 from finance_pack.store.budgets import AnyBudgetEntry, BudgetEntry, entry_name
 
-app = typer.Typer(help="Create, change, list and delete budgets.", no_args_is_help=True)
+app = typer.Typer(help=__doc__, no_args_is_help=True)
 warnings_console = Console(stderr=True, soft_wrap=True)
 
 

@@ -1,4 +1,4 @@
-"""`brctl finance budgeteer run-now`: post a summary now, outside the weekly schedule."""
+"""The Budgeteer's manual controls."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from finance_pack.access.actors import ActingAsOption, authorize_cli
 from finance_pack.access.audit import record_audit
 from finance_pack.cli.common import TargetOption, console, now, open_context, open_state
 
-app = typer.Typer(help="The Budgeteer's manual controls.", no_args_is_help=True)
+app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 
 @app.command("run-now")

@@ -72,8 +72,8 @@ def open_context(target: Path | None) -> PackContext:
 def open_state(context: PackContext) -> Engine:
     """The state store, migrated to the newest schema (automatic upgrade on start)."""
     from finance_pack.store.engine import make_engine
-    from finance_pack.store.migrate import upgrade
+    from finance_pack.store.revisions import upgrade_if_behind
 
     engine = make_engine(context.state_db_url)
-    upgrade(engine)
+    upgrade_if_behind(engine)
     return engine

@@ -1,4 +1,7 @@
-"""`brctl finance costs`: spend by service, account, region, provider or tag for a month."""
+"""Show the month's spend by a dimension, beside the same days of the month before.
+
+Example: brctl finance costs --group-by tag:team --month 2026-11 --format csv
+"""
 
 from __future__ import annotations
 
@@ -23,10 +26,6 @@ def costs(
     target: TargetOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Show the month's spend by a dimension, beside the same days of the month before.
-
-    Example: brctl finance costs --group-by tag:team --month 2026-11 --format csv
-    """
     from finance_pack.services.cost_explorer import (  # Ibis and DuckDB: only when run
         COLUMNS,
         breakdown_json,

@@ -1,4 +1,4 @@
-"""`brctl finance customer add|list|show`: the directory invoices are addressed to."""
+"""Add, list and show the customers invoices go to."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
+from finance_pack.cli.detail import render_detail
 from finance_pack.services.customers import add_customer, all_customers, customer_or_404
 
-app = typer.Typer(help="Add, list and show the customers invoices go to.", no_args_is_help=True)
+app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 COLUMNS = ["id", "name", "email", "slack_channel", "default_currency", "stripe_customer_id"]
 
@@ -71,7 +72,7 @@ def list_cmd(
     context = open_context(target)
     authorize_cli(context, "invoices:read", acting_as)
     rows = [c.to_json() for c in all_customers(open_state(context))]
-    render(rows, fmt, title="Customers", columns=None if fmt is OutputFormat.JSON else COLUMNS)
+    render(rows, fmt, title="Customers", columns=COLUMNS)  # JSON keeps every field
 
 
 @app.command("show")
@@ -88,8 +89,4 @@ def show(
     context = open_context(target)
     authorize_cli(context, "invoices:read", acting_as)
     record = customer_or_404(open_state(context), customer_id)
-    if fmt is not OutputFormat.TABLE:
-        render([record.to_json()], fmt)
-        return
-    fields = [{"field": k, "value": v} for k, v in record.to_json().items()]
-    render(fields, fmt, title=f"Customer {customer_id}")
+    render_detail(record.to_json(), fmt, title=f"Customer {customer_id}")

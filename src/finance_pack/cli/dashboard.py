@@ -1,4 +1,10 @@
-"""`brctl finance dashboard-link`: a one-time sign-in link to the dashboard."""
+"""Print a sign-in link to the dashboard: it works once and expires in ten minutes.
+
+A link for yourself needs no permission beyond your roles; a link for someone else is
+issuing them a credential and needs roles:write. The link is audited.
+
+Example: brctl finance dashboard-link --as user:pat@example.com --url http://127.0.0.1:8787
+"""
 
 from __future__ import annotations
 
@@ -37,13 +43,6 @@ def dashboard_link(
     target: TargetOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Print a sign-in link to the dashboard: it works once and expires in ten minutes.
-
-    A link for yourself needs no permission beyond your roles; a link for someone else is
-    issuing them a credential and needs roles:write. The link is audited.
-
-    Example: brctl finance dashboard-link --as user:pat@example.com --url http://127.0.0.1:8787
-    """
     from finance_pack.services.signin import issue_signin_link  # FastAPI: only when used
 
     context = open_context(target)

@@ -1,4 +1,4 @@
-"""`brctl finance db`: the state store's schema."""
+"""Manage the state store's schema."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from finance_pack.cli.common import TargetOption, console, open_context
 from finance_pack.store.engine import make_engine, redact
 from finance_pack.store.migrate import current_revision, head_revision, upgrade
 
-app = typer.Typer(help="Manage the state store's schema.", no_args_is_help=True)
+app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 
 @app.command("upgrade")

@@ -1,4 +1,10 @@
-"""`brctl finance demo`: the sandbox, end to end, with no credentials and no network."""
+"""Run the whole pack locally on emulators: no credentials, no network.
+
+Installs the pack, starts the local servers and the pack itself, plays a short script through
+the product's own interfaces, and keeps it running until Ctrl-C.
+
+Example: brctl finance demo --once --format json
+"""
 
 from __future__ import annotations
 
@@ -91,11 +97,6 @@ def demo(
     ] = False,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Run the sandbox: install the pack, start the local servers and the pack itself, play a
-    short script through the product's own interfaces, and keep it running until Ctrl-C.
-
-    Example: brctl finance demo --once --format json
-    """
     from finance_pack.sandbox.demo import run_demo  # the sandbox's servers load slowly
 
     _stop_on_sigterm()

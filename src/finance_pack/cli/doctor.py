@@ -1,4 +1,7 @@
-"""`brctl finance doctor`."""
+"""Check config, state store, secrets (names and sources, never values), Slack and AWS.
+
+Exits 1 when a check fails. Example: brctl finance doctor --target=/srv/blackroad
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,6 @@ from finance_pack.services.doctor import Status, run_checks
 
 
 def doctor(target: TargetOption = None, fmt: FormatOption = OutputFormat.TABLE) -> None:
-    """Check config, state store, secrets (names and sources, never values), Slack and AWS.
-
-    Exits 1 when a check fails. Example: brctl finance doctor --target=/srv/blackroad
-    """
     findings = run_checks(load_context(target))
     rows = [{"check": f.check, "status": f.status.value, "detail": f.detail} for f in findings]
     render(rows, fmt, title="finance doctor")

@@ -1,4 +1,4 @@
-"""`brctl finance forecast backtest`: how well each forecaster did on past months."""
+"""Forecast quality."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from finance_pack.cli.common import (
     open_state,
 )
 
-app = typer.Typer(help="Forecast quality.", no_args_is_help=True)
+app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 
 @app.command("backtest")

@@ -1,4 +1,4 @@
-"""`brctl finance ingest focus|cur|aws-ce`: load cost data into the cost store."""
+"""Load cost data: FOCUS or CUR files, or AWS Cost Explorer."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from finance_pack.costs.ingest import Progress as IngestProgress
     from finance_pack.costs.store import CostStore
 
-app = typer.Typer(help="Load cost data: FOCUS or CUR files, or AWS Cost Explorer.")
+app = typer.Typer(help=__doc__)
 
 COSTS_WRITE = "costs:write"
 

@@ -1,4 +1,4 @@
-"""`brctl finance invoice create|list|show`: request invoices and follow them to delivery."""
+"""Request, list and show invoices."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from finance_pack.cli.common import (
     open_context,
     open_state,
 )
+from finance_pack.cli.detail import render_detail
 from finance_pack.services.invoices import (
     InvoiceRequest,
     invoice_detail,
@@ -25,7 +26,7 @@ from finance_pack.services.invoices import (
 )
 from finance_pack.store.invoices import list_invoices
 
-app = typer.Typer(help="Request, list and show invoices.", no_args_is_help=True)
+app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 COLUMNS = [
     "id",
@@ -102,7 +103,7 @@ def list_cmd(
     with open_state(context).connect() as connection:
         records = list_invoices(connection, status=status, customer_id=customer, limit=limit)
     rows = [invoice_json(r) for r in records]
-    render(rows, fmt, title="Invoices", columns=None if fmt is OutputFormat.JSON else COLUMNS)
+    render(rows, fmt, title="Invoices", columns=COLUMNS)  # JSON keeps every field
 
 
 @app.command("show")
@@ -119,10 +120,7 @@ def show(
     context = open_context(target)
     authorize_cli(context, "invoices:read", acting_as)
     detail = invoice_detail(open_state(context), invoice_id)
-    if fmt is not OutputFormat.TABLE:
-        render([detail], fmt)
-        return
-    steps = detail.pop("history")
-    fields = [{"field": k, "value": v} for k, v in detail.items() if v is not None]
-    render(fields, fmt, title=f"Invoice {invoice_id}")
-    render(steps, fmt, title="History", columns=["at", "actor", "from", "to", "detail"])
+    steps = detail.pop("history") if fmt is OutputFormat.TABLE else None
+    render_detail(detail, fmt, title=f"Invoice {invoice_id}")
+    if steps is not None:  # machine formats carry the history inside the record
+        render(steps, fmt, title="History", columns=["at", "actor", "from", "to", "detail"])

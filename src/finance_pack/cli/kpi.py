@@ -1,4 +1,7 @@
-"""`brctl finance kpi`: MTD spend, daily burn, forecast and consumption per budget."""
+"""Show each budget's KPIs; money is exact, JSON is a stable contract.
+
+Example: brctl finance kpi --month 2026-11 --budget platform --format json
+"""
 
 from __future__ import annotations
 
@@ -90,10 +93,6 @@ def kpi(
     target: TargetOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Show each budget's KPIs; money is exact, JSON is a stable contract.
-
-    Example: brctl finance kpi --month 2026-11 --budget platform --format json
-    """
     from finance_pack.services.reporting import ReportSettings, budget_kpis
 
     context = open_context(target)

@@ -1,4 +1,4 @@
-"""`brctl finance sandbox ...`: run one of our local stand-ins for an outside service."""
+"""Run a local sandbox service (Slack and Stripe emulators, AWS on moto)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 app = typer.Typer(
-    help="Run a local sandbox service (Slack and Stripe emulators, AWS on moto).",
+    help=__doc__,
     no_args_is_help=True,
 )
 console = Console(stderr=True, emoji=False)

@@ -1,4 +1,7 @@
-"""`brctl finance slo`: attainment, error budget and latency of the three SLOs."""
+"""Show each SLO's attainment against its objective, with the error budget left.
+
+Example: brctl finance slo --format json
+"""
 
 from __future__ import annotations
 
@@ -30,10 +33,6 @@ COLUMNS = [
 
 
 def slo(target: TargetOption = None, fmt: FormatOption = OutputFormat.TABLE) -> None:
-    """Show each SLO's attainment against its objective, with the error budget left.
-
-    Example: brctl finance slo --format json
-    """
     from finance_pack.services.slos import slo_reports
 
     context = open_context(target)

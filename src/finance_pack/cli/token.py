@@ -1,4 +1,4 @@
-"""`brctl finance token create|list|revoke`: API tokens for subjects (needs roles:write)."""
+"""Issue, list and revoke API tokens."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from finance_pack.services.tokens import create_token, revoke_token_audited, tok
 
 ROLES_WRITE = "roles:write"
 
-app = typer.Typer(help="Issue, list and revoke API tokens.", no_args_is_help=True)
+app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 
 @app.command("create")

@@ -1,4 +1,10 @@
-"""`brctl finance up`: the API and the agents in one process (production: a process per agent)."""
+"""Serve the API and the dashboard, and run the agents, in one process.
+
+Serves /healthz, /readyz, /metrics, /openapi.json and /v1/...; SIGTERM stops everything cleanly
+with exit status 0.
+
+Example: brctl finance up --target=/srv/blackroad --port 8787
+"""
 
 from __future__ import annotations
 
@@ -82,11 +88,6 @@ def up(
         bool, typer.Option("--agents/--no-agents", help="Also run the agents.")
     ] = True,
 ) -> None:
-    """Serve the API (/healthz, /readyz, /metrics, /openapi.json, /v1/...) and run the agents.
-    SIGTERM stops everything cleanly with exit status 0.
-
-    Example: brctl finance up --target=/srv/blackroad --port 8787
-    """
     from finance_pack.api.app import create_app
     from finance_pack.api.server import serve
 

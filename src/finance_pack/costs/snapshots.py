@@ -60,6 +60,8 @@ _PREFIX, _SUFFIX = "costs-", ".duckdb"
 _OPEN_TRIES = 20
 
 WaitCallback = Callable[[float], None]
+# The last `CURRENT` read per store, with the (inode, mtime, size) it was read at.
+_POINTERS: dict[Path, tuple[tuple[int, int, int], Snapshot]] = {}
 log = logging.getLogger(__name__)
 
 
@@ -92,11 +94,24 @@ class SnapshotStore:
         return cls(Path(url.removeprefix("duckdb:///")), timezone)
 
     def current(self) -> Snapshot | None:
+        pointer = self.folder / CURRENT
         try:
-            data = json.loads((self.folder / CURRENT).read_text(encoding="utf-8"))
+            seen = os.stat(pointer)
+            # Every publication is a new file (`os.replace`), so its inode and mtime say
+            # whether the pointer read last time is still the one published: an API serving
+            # thousands of reads a second skips opening and parsing it.
+            version = (seen.st_ino, seen.st_mtime_ns, seen.st_size)
+            known = _POINTERS.get(pointer)
+            if known is not None and known[0] == version:
+                return known[1]
+            data = json.loads(pointer.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        return Snapshot(str(data["snapshot"]), str(data["file"]))
+        snapshot = Snapshot(str(data["snapshot"]), str(data["file"]))
+        # Read after the stat: at worst a newer pointer under the older version, which the
+        # next stat (of the newer file) replaces.
+        _POINTERS[pointer] = (version, snapshot)
+        return snapshot
 
     # -- writing -----------------------------------------------------------------------------
 

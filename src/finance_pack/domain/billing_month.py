@@ -38,8 +38,11 @@ class BillingMonth:
     tz: str = "UTC"
 
     def __post_init__(self) -> None:
-        if not 1 <= self.month <= 12 or not 1 <= self.year <= 9998:
-            raise ValueError(f"invalid month {self.year:04d}-{self.month:02d}")
+        # The problem alone: the caller that read the text names it ("month '2026-13': ...").
+        if not 1 <= self.month <= 12:
+            raise ValueError("months run from 01 to 12")
+        if not 1 <= self.year <= 9998:
+            raise ValueError("years run from 0001 to 9998")
         billing_zone(self.tz)
 
     @classmethod
@@ -47,7 +50,7 @@ class BillingMonth:
         """`2026-11` -> November 2026 in `tz`."""
         match = _MONTH_PATTERN.match(text.strip())
         if match is None:
-            raise ValueError(f"month {text!r}: expected YYYY-MM, e.g. 2026-11")
+            raise ValueError("expected YYYY-MM, e.g. 2026-11")
         return cls(int(match.group(1)), int(match.group(2)), tz)
 
     @classmethod

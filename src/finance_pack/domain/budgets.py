@@ -136,14 +136,16 @@ class Budget:
     thresholds: tuple[Threshold, ...] = ()
 
     def __post_init__(self) -> None:
+        # The problem alone: whoever builds a budget names it in the message (the service as
+        # "budget NAME: ...", the store as "stored budget 'NAME' is invalid: ..."), once.
         problem = budget_name_problem(self.name)
         if problem:
             raise ValueError(problem)
         problem = budget_amount_problem(self.amount)
         if problem:
-            raise ValueError(f"budget {self.name}: {problem}")
+            raise ValueError(problem)
         if len(set(self.thresholds)) != len(self.thresholds):
-            raise ValueError(f"budget {self.name}: duplicated threshold")
+            raise ValueError("duplicated threshold")
         object.__setattr__(self, "thresholds", tuple(sorted(self.thresholds)))
 
 

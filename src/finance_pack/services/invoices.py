@@ -1,5 +1,6 @@
 """Invoice use cases shared by the CLI, the API and the Invoice Bot: request, read, and apply
-what Stripe's events say. Each change is one transaction with its audit or history record."""
+what Stripe's events say. Each change is one transaction with its audit record: the audit log
+is the invoice's timeline (who moved it from which status to which, for how much, and why)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from finance_pack.access.actors import Actor
-from finance_pack.access.audit import record_audit
+from finance_pack.access.actors import Actor, Via
+from finance_pack.access.audit import read_audit, record_audit
 from finance_pack.config import FinanceConfig
 from finance_pack.domain.invoices import (
     InvoiceAmountError,
@@ -34,13 +35,13 @@ from finance_pack.store.invoices import (
     find_by_key,
     find_by_stripe_id,
     get_invoice,
-    history,
     insert_invoice,
-    record_history,
     remember_event,
 )
 
 BOT = "agent:invoice-bot"
+# The system actor of changes that Stripe's signed webhooks make (they arrive through the API).
+STRIPE_WEBHOOK = "system:stripe-webhook"
 MAX_DESCRIPTION = 500
 
 
@@ -123,10 +124,7 @@ def request_invoice(
     try:
         with engine.begin() as connection:
             insert_invoice(connection, record)
-            record_history(
-                connection, record.id, to_status=record.status, actor=actor.subject, now=now
-            )
-            after = {**record.to_json(), "amount": amount.format()}
+            after = {**record.to_json(), "amount": _major_units(record)}
             record_audit(
                 connection,
                 actor,
@@ -188,16 +186,74 @@ def invoice_or_404(engine: Engine, invoice_id: str) -> InvoiceRecord:
 
 
 def invoice_detail(engine: Engine, invoice_id: str) -> dict[str, Any]:
+    """The invoice with its timeline, read from the audit log (its one record of changes)."""
     record = invoice_or_404(engine, invoice_id)
     with engine.connect() as connection:
-        steps = history(connection, invoice_id)
+        records = read_audit(connection, subject=f"invoice:{invoice_id}")
+    steps = [
+        {
+            "at": entry.at.isoformat(),
+            "actor": entry.actor,
+            "from": (entry.before or {}).get("status"),
+            "to": (entry.after or {}).get("status"),
+            "detail": (entry.after or {}).get("detail"),
+        }
+        # In the order they were recorded (the log's ids): replicas' and webhooks' clocks may
+        # differ by more than the steps are apart.
+        for entry in records
+        if entry.target == f"invoice:{invoice_id}"
+    ]
     return {**invoice_json(record), "history": steps}
+
+
+def _major_units(record: InvoiceRecord) -> str:
+    exponent = stripe_exponent(record.currency)
+    return f"{Decimal(record.amount_minor).scaleb(-exponent):.{exponent}f}"
+
+
+def change_invoice_audited(
+    connection: Connection,
+    current: InvoiceRecord,
+    values: dict[str, Any],
+    *,
+    actor: str,
+    via: Via,
+    now: datetime,
+    detail: str | None = None,
+) -> InvoiceRecord:
+    """Change the invoice and, when its status moved or Stripe told us something (`detail`),
+    append the audit record in the same transaction: `invoices.<new status>` on
+    `invoice:<id>` with the amount, currency and the Stripe ids known so far."""
+    change = change_invoice(connection, current, values, now=now)
+    if change.status_changed or detail is not None:
+        after = change.after
+        record_audit(
+            connection,
+            actor,
+            f"invoices.{after.status}" if change.status_changed else "invoices.stripe_event",
+            f"invoice:{after.id}",
+            {"status": change.before.status},
+            {
+                "status": after.status,
+                "stage": after.stage,
+                "amount": _major_units(after),
+                "currency": after.currency,
+                "customer_id": after.customer_id,
+                "requested_by": after.requested_by,
+                "stripe_invoice_id": after.stripe_invoice_id,
+                "number": after.number,
+                "failure": after.failure,
+                "detail": detail,
+            },
+            via=via,
+            at=now,
+        )
+    return change.after
 
 
 def invoice_json(record: InvoiceRecord) -> dict[str, Any]:
     data = record.to_json()
-    exponent = stripe_exponent(record.currency)
-    data["amount"] = f"{Decimal(record.amount_minor).scaleb(-exponent):.{exponent}f}"
+    data["amount"] = _major_units(record)
     data["latency_seconds"] = (
         None
         if record.delivered_at is None
@@ -216,8 +272,17 @@ _FACT_COLUMN = {
 }
 
 
-def apply_stripe_event(engine: Engine, event: dict[str, Any], now: datetime) -> str:
-    """Apply a verified event once, in any order; returns what happened to it.
+def apply_stripe_event(
+    engine: Engine,
+    event: dict[str, Any],
+    now: datetime,
+    *,
+    actor: str = STRIPE_WEBHOOK,
+    via: Via = "api",
+) -> str:
+    """Apply a verified event once, in any order; returns what happened to it. The change is
+    audited under `actor`: the webhook by default, the Invoice Bot when its reconciler found
+    the event in Stripe's log.
 
     "duplicate": seen before, nothing changed. "unknown_invoice": not one of ours (recorded, so
     Stripe stops retrying). "ignored": a type we do not act on. "applied": recorded and applied.
@@ -242,7 +307,8 @@ def apply_stripe_event(engine: Engine, event: dict[str, Any], now: datetime) -> 
                 now,
             )
             if outcome == "applied" and record is not None:
-                _apply(connection, record, WebhookFact(event_type), obj, event, now)
+                audit = _Audit(actor, via, now, f"{event_type} ({event_id})")
+                _apply(connection, record, WebhookFact(event_type), obj, event, audit)
     except IntegrityError:
         return "duplicate"
     return outcome
@@ -254,36 +320,48 @@ def _outcome(event_type: str, record: InvoiceRecord | None) -> str:
     return "unknown_invoice" if record is None else "applied"
 
 
+@dataclass(frozen=True, slots=True)
+class _Audit:
+    actor: str
+    via: Via
+    now: datetime
+    detail: str
+
+
 def _apply(
-    connection: Any,
+    connection: Connection,
     record: InvoiceRecord,
     fact: WebhookFact,
     obj: dict[str, Any],
     event: dict[str, Any],
-    now: datetime,
+    audit: _Audit,
 ) -> None:
-    detail = f"{fact.value} ({event['id']})"
+    def change(values: dict[str, Any]) -> None:
+        change_invoice_audited(
+            connection,
+            record,
+            values,
+            actor=audit.actor,
+            via=audit.via,
+            now=audit.now,
+            detail=audit.detail,
+        )
+
     if fact is WebhookFact.FINALIZATION_FAILED:
         if not reached(record.stage_enum, Stage.FINALIZED):
             error = (obj.get("last_finalization_error") or {}).get("message") or "unknown"
-            change_invoice(
-                connection,
-                record,
+            change(
                 {
                     "stage": Stage.FAILED.value,
                     "failure": f"Stripe could not finalize the invoice: {error}",
-                },
-                actor=BOT,
-                now=now,
-                detail=detail,
+                }
             )
         return
     column = _FACT_COLUMN.get(fact)
     if column is None or getattr(record, column) is not None:
         return  # invoice.finalized changes nothing we track; a known fact stays as first seen
-    at = datetime.fromtimestamp(int(event.get("created") or now.timestamp()), UTC)
-    values: dict[str, Any] = {column: min(at, now)}
-    change_invoice(connection, record, values, actor=BOT, now=now, detail=detail)
+    at = datetime.fromtimestamp(int(event.get("created") or audit.now.timestamp()), UTC)
+    change({column: min(at, audit.now)})
 
 
 def delivery_on_post(now: datetime) -> dict[str, Any]:

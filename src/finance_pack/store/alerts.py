@@ -37,6 +37,10 @@ class StoredIncident:
     acked_at: datetime | None
 
 
+# The fields of `Silence.as_dict`, in order: a CSV of no silences still has its header.
+SILENCE_COLUMNS = ("id", "scope", "until", "reason", "created_by", "created_at")
+
+
 @dataclass(frozen=True)
 class Silence:
     id: int

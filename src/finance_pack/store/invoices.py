@@ -1,4 +1,7 @@
-"""Invoices in the state store: requests, pipeline progress, Stripe facts, history, events."""
+"""Invoices in the state store: requests, pipeline progress, Stripe facts, events.
+
+Their timeline is the audit log (services/invoices.py writes a record for each change in the
+change's own transaction): one truth, append-only."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from finance_pack.domain.invoices import (
     settle_delivery,
     status_of,
 )
-from finance_pack.store.tables import invoice_history, invoices, stripe_events
+from finance_pack.store.tables import invoices, stripe_events
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,19 +137,29 @@ def working_invoice_ids(engine: Engine, limit: int = 200) -> list[str]:
         return [row.id for row in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class InvoiceChange:
+    """An invoice as it was just before a change (read under the row lock) and after it."""
+
+    before: InvoiceRecord
+    after: InvoiceRecord
+
+    @property
+    def status_changed(self) -> bool:
+        return self.before.status != self.after.status
+
+
 def change_invoice(
     connection: Connection,
     current: InvoiceRecord,
     values: dict[str, Any],
     *,
-    actor: str,
     now: datetime,
-    detail: str | None = None,
-) -> InvoiceRecord:
+) -> InvoiceChange:
     """Apply `values` to the row as it is now (not as `current` was read: a webhook may have
-    changed it meanwhile), settle delivery, recompute `status`, and append a history row when
-    the status changes. The first statement takes the row's write lock (SQLite and PostgreSQL),
-    so concurrent changes serialise instead of overwriting each other."""
+    changed it meanwhile), settle delivery and recompute `status`. The first statement takes
+    the row's write lock (SQLite and PostgreSQL), so concurrent changes serialise instead of
+    overwriting each other; the caller records the change in the audit log."""
     connection.execute(update(invoices).where(invoices.c.id == current.id).values(updated_at=now))
     row = connection.execute(select(invoices).where(invoices.c.id == current.id)).one()
     fresh = _record(row)
@@ -166,46 +179,7 @@ def change_invoice(
     changed = {k: v for k, v in merged.items() if getattr(fresh, k) != v}
     if changed:
         connection.execute(update(invoices).where(invoices.c.id == fresh.id).values(**changed))
-    if status.value != fresh.status or detail is not None:
-        connection.execute(
-            invoice_history.insert().values(
-                invoice_id=fresh.id,
-                at=now,
-                actor=actor,
-                from_status=fresh.status,
-                to_status=status.value,
-                detail=detail,
-            )
-        )
-    return InvoiceRecord(**merged)
-
-
-def record_history(
-    connection: Connection, invoice_id: str, *, to_status: str, actor: str, now: datetime
-) -> None:
-    connection.execute(
-        invoice_history.insert().values(
-            invoice_id=invoice_id, at=now, actor=actor, from_status=None, to_status=to_status
-        )
-    )
-
-
-def history(connection: Connection, invoice_id: str) -> list[dict[str, Any]]:
-    rows = connection.execute(
-        select(invoice_history)
-        .where(invoice_history.c.invoice_id == invoice_id)
-        .order_by(invoice_history.c.id)
-    )
-    return [
-        {
-            "at": row.at.isoformat(),
-            "actor": row.actor,
-            "from": row.from_status,
-            "to": row.to_status,
-            "detail": row.detail,
-        }
-        for row in rows
-    ]
+    return InvoiceChange(fresh, InvoiceRecord(**merged))
 
 
 def remember_event(
@@ -232,6 +206,8 @@ def remember_event(
 
 
 UPDATE_KINDS = {"paid": "paid_at", "payment_failed": "payment_failed_at", "void": "voided_at"}
+# The requester's notice that Stripe refused the invoice (kept in `invoice_updates` too).
+FAILURE_NOTICE = "failed"
 
 
 def pending_updates(engine: Engine, limit: int = 100) -> list[tuple[InvoiceRecord, str]]:
@@ -257,3 +233,26 @@ def pending_updates(engine: Engine, limit: int = 100) -> list[tuple[InvoiceRecor
             )
             found.extend((_record(row), kind) for row in rows)
     return found
+
+
+def failed_without_notice(engine: Engine, limit: int = 100) -> list[InvoiceRecord]:
+    """Failed invoices whose requester has not been told in Slack yet."""
+    from sqlalchemy import and_, exists
+
+    from finance_pack.store.tables import invoice_updates
+
+    told = exists().where(
+        and_(
+            invoice_updates.c.invoice_id == invoices.c.id,
+            invoice_updates.c.kind == FAILURE_NOTICE,
+            invoice_updates.c.state == "posted",
+        )
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(invoices)
+            .where(invoices.c.stage == Stage.FAILED.value, ~told)
+            .order_by(invoices.c.requested_at)
+            .limit(limit)
+        )
+        return [_record(row) for row in rows]

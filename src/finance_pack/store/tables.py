@@ -61,7 +61,8 @@ audit_log = Table(
     Column("before_json", Text, nullable=True),
     Column("after_json", Text, nullable=True),
     Column("via", String(8), nullable=False),
-    CheckConstraint("via IN ('cli', 'api')", name="via"),
+    # `agent`: a change an agent made on its own (the Invoice Bot's steps, its reconciler).
+    CheckConstraint("via IN ('cli', 'api', 'agent')", name="via"),
 )
 
 
@@ -236,17 +237,4 @@ stripe_events = Table(
     Column("invoice_id", String(40), nullable=True),
     Column("outcome", String(24), nullable=False),
     Column("received_at", UtcDateTime(), nullable=False),
-)
-
-# Every state change of every invoice, append-only: what changed, when, and why.
-invoice_history = Table(
-    "invoice_history",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("invoice_id", String(40), nullable=False, index=True),
-    Column("at", UtcDateTime(), nullable=False),
-    Column("actor", String(320), nullable=False),
-    Column("from_status", String(24), nullable=True),
-    Column("to_status", String(24), nullable=False),
-    Column("detail", Text, nullable=True),
 )

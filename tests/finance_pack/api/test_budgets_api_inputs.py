@@ -170,3 +170,10 @@ def test_kpis_report_every_budget_beside_a_stored_row_that_is_no_longer_valid(
     rows = {r["budget"]: r for r in response.json()}
     assert rows["total"]["mtd_spend"] is not None and rows["total"]["month"] == "2026-10"
     assert rows["tiny"]["status"] == "error" and "must be positive" in rows["tiny"]["error"]
+
+
+def test_an_error_names_its_budget_once(api: Api) -> None:
+    body = {"amount": "0", "currency": "USD"}
+    response = api.client.put("/v1/budgets/bad2", json=body, headers=_headers(api))
+    assert response.status_code == 422
+    assert response.json()["detail"] == "budget bad2: amount must be positive, got 0 USD"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from finance_pack_api_support import STEWARD, Api
 
-from finance_pack.api import budgets as budgets_api
+from finance_pack.api import kpi_answers
 from finance_pack.costs.publish import append_records
 from finance_pack.costs.snapshots import close_snapshots
 from finance_pack.domain.costs import CostRecord
@@ -77,13 +77,13 @@ def test_repeated_reads_of_one_snapshot_compute_the_kpis_once(
 ) -> None:
     api, headers = served
     calls: list[int] = []
-    real = reporting.kpi_reports
+    real = reporting.budget_snapshots
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(budgets_api, "kpi_reports", counted)
+    monkeypatch.setattr(kpi_answers, "budget_snapshots", counted)
     answers = {api.client.get("/v1/kpis", params=ASK, headers=headers).text for _ in range(5)}
     assert len(answers) == 1
     assert len(calls) == 1

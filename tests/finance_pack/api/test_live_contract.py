@@ -175,3 +175,54 @@ def test_redoc_renders_the_operations_offline(live_api: LiveApi) -> None:
         assert summary in text
     # ReDoc's bundle shows a "powered by" badge image from its CDN: decoration, nothing more.
     assert [u for u in refused if not u.startswith("https://cdn.redoc.ly/redoc/logo")] == []
+
+
+def _live_problem(response: httpx.Response, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, object] = response.json()
+    assert {"type", "title", "status", "detail", "hint"} <= set(body) and body["status"] == status
+    return body
+
+
+def _chunks(size: int) -> Iterator[bytes]:
+    """A JSON body sent without Content-Length (chunked), as a streaming client sends it."""
+    yield b'{"amount": "1", "currency": "USD", "scope": {"services": ["'
+    for _ in range(size // 65536):
+        yield b"s" * 65536
+    yield b'"]}}'
+
+
+def test_error_answers_outside_the_routes_are_problem_details_too(live_api: LiveApi) -> None:
+    auth = {"Authorization": f"Bearer {live_api.steward_token}"}
+    big = {"amount": "1", "currency": "USD", "scope": {"services": ["s" * 300_000]}}
+    with httpx.Client(base_url=live_api.url, headers=auth, timeout=60) as client:
+        declared = _live_problem(client.put("/v1/budgets/big", json=big), 413)
+        assert declared["detail"] == "the request body is larger than 262144 bytes"
+        assert declared["hint"] == "send at most 262144 bytes (api.max_body_bytes in finance.yaml)"
+        chunked = client.put(
+            "/v1/budgets/chunky",
+            content=_chunks(400_000),
+            headers={"Content-Type": "application/json"},
+        )
+        assert _live_problem(chunked, 413)["detail"] == declared["detail"]
+        names = [b["name"] for b in client.get("/v1/budgets").json()]
+        assert "big" not in names and "chunky" not in names
+        not_allowed = client.post("/v1/budgets/x")
+        assert _live_problem(not_allowed, 405) == {
+            "type": "https://blackroad.dev/problems/method-not-allowed",
+            "title": "Method Not Allowed",
+            "status": 405,
+            "detail": "POST /v1/budgets/x is not served",
+            "hint": "this path answers DELETE, PUT",
+        }
+        assert not_allowed.headers["allow"] == "DELETE, PUT"
+        unknown = _live_problem(client.get("/v1/budget"), 404)
+        assert unknown["detail"] == "GET /v1/budget is not served"
+        not_json = client.put(
+            "/v1/budgets/x", content=b"{amount: 1}", headers={"Content-Type": "application/json"}
+        )
+        assert _live_problem(not_json, 400)["detail"] == (
+            "the body is not valid JSON: Expecting property name enclosed in double quotes"
+            " (at character 1)"
+        )

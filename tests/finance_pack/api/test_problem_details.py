@@ -21,6 +21,7 @@ def _problem(response: Any, status: int) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert body["status"] == status
     assert body["type"].startswith("https://") and body["title"] and body["detail"]
+    assert body["hint"]  # every problem says what to do about it
     return body
 
 
@@ -137,7 +138,7 @@ def test_openapi_declares_each_error_status_with_the_problem_schema(api: Api) ->
                 content = response["content"]
                 assert content == {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     problem = schema["components"]["schemas"]["Problem"]
-    assert set(problem["required"]) == {"type", "title", "status", "detail"}
+    assert set(problem["required"]) == {"type", "title", "status", "detail", "hint"}
     assert {"hint", "errors"} <= set(problem["properties"])
     assert "HTTPValidationError" not in schema["components"]["schemas"]
 
@@ -149,3 +150,41 @@ def test_openapi_puts_every_protected_operation_under_the_bearer_scheme(api: Api
         public = path in ("/healthz", "/readyz") or path.startswith("/v1/webhooks/")
         expected = [] if public else [{"HTTPBearer": []}]
         assert operation.get("security", []) == expected, path
+
+
+def test_a_bad_month_is_named_once(api: Api) -> None:
+    response = api.client.get("/v1/kpis?month=2026-13", headers=_as(api, CATALYST))
+    assert _problem(response, 422)["detail"] == "month '2026-13': months run from 01 to 12"
+
+
+def test_the_body_limit_answers_a_problem_whether_the_length_is_declared_or_not(api: Api) -> None:
+    big = b'{"amount": "1", "currency": "USD", "scope": {"services": ["' + b"s" * 300_000 + b'"]}}'
+    headers = {**_as(api, STEWARD), "Content-Type": "application/json"}
+    declared = api.client.put("/v1/budgets/big", content=big, headers=headers)
+    assert _problem(declared, 413)["detail"] == "the request body is larger than 262144 bytes"
+    chunked = api.client.put(
+        "/v1/budgets/big", content=iter([big[:200_000], big[200_000:]]), headers=headers
+    )
+    assert (
+        _problem(chunked, 413)["hint"]
+        == "send at most 262144 bytes (api.max_body_bytes in finance.yaml)"
+    )
+    metrics = api.client.get("/metrics").text
+    assert 'route="/v1/budgets/{name}",status="413"} 1.0' in metrics
+
+
+def test_an_unknown_path_is_a_404_problem_naming_it(api: Api) -> None:
+    body = _problem(api.client.get("/v1/nope", headers=_as(api, STEWARD)), 404)
+    assert body["detail"] == "GET /v1/nope is not served"
+
+
+def test_a_body_that_is_not_json_is_a_400_problem(api: Api) -> None:
+    headers = {**_as(api, STEWARD), "Content-Type": "application/json"}
+    response = api.client.put("/v1/budgets/x", content=b"{not json", headers=headers)
+    assert _problem(response, 400)["detail"].startswith("the body is not valid JSON")
+
+
+def test_readyz_documents_the_body_it_sends_when_not_ready(api: Api) -> None:
+    schema = api.client.get("/openapi.json").json()
+    content = schema["paths"]["/readyz"]["get"]["responses"]["503"]["content"]
+    assert content == {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}

@@ -50,7 +50,6 @@ def invoice_id(api: Api, monkeypatch: pytest.MonkeyPatch) -> str:
             connection,
             record,
             {"stage": "sent", "stripe_invoice_id": "in_test1"},
-            actor="test",
             now=now,
         )
     return record.id

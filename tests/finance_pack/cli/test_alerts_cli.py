@@ -81,3 +81,28 @@ def test_silence_needs_alerts_write_and_a_future_time(brctl: Run, installed_targ
     assert (silence["scope"], silence["reason"]) == ("provider=aws", "load test")
     audit = json.loads(brctl("finance", "audit", "--format", "json")[1])
     assert [r["action"] for r in audit] == ["roles.bind", "alerts.silence"]
+
+
+INCIDENT_HEADER = (
+    "id,scope,state,severity,impact,currency,first_seen,resolved_at,silenced,acked_by,"
+    "top_contributor"
+)
+SILENCE_HEADER = "id,scope,until,reason,created_by,created_at"
+
+
+def test_csv_of_no_incidents_or_silences_still_has_its_header(
+    brctl: Run, installed_target: Path
+) -> None:
+    assert brctl("finance", "alerts", "list", "--format", "csv")[1] == INCIDENT_HEADER + "\n"
+    silences = brctl("finance", "alerts", "list", "--silences", "--format", "csv")[1]
+    assert silences == SILENCE_HEADER + "\n"
+
+
+def test_csv_columns_are_the_json_fields(brctl: Run, installed_target: Path) -> None:
+    open_an_incident(installed_target)
+    until = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    brctl("finance", "alerts", "silence", "--scope", "provider=aws", "--until", until)
+    for extra, header in (((), INCIDENT_HEADER), (("--silences",), SILENCE_HEADER)):
+        [row] = json.loads(brctl("finance", "alerts", "list", *extra, "--format", "json")[1])
+        csv_text = brctl("finance", "alerts", "list", *extra, "--format", "csv")[1]
+        assert csv_text.splitlines()[0] == header == ",".join(row)

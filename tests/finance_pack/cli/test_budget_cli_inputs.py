@@ -184,3 +184,28 @@ def test_kpi_reports_the_other_budgets_beside_a_poison_row(
     assert rows["tiny"]["status"] == "error" and "must be positive" in rows["tiny"]["error"]
     code, out, _ = brctl("finance", "kpi")
     assert code == 0 and "error" in out and "total" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--amount", "0"], "error: budget bad2: amount must be positive, got 0 USD"),
+        (
+            ["--amount", "10", "--threshold", "80", "--threshold", "80"],
+            "error: budget bad2: duplicated threshold",
+        ),
+    ],
+)
+def test_an_error_names_its_budget_once(
+    brctl: Run, installed_target: Path, args: list[str], expected: str
+) -> None:
+    code, _, err = brctl("finance", "budget", "set", "bad2", "--currency", "USD", *args)
+    assert code == 2
+    assert err.strip() == expected
+
+
+def test_a_poison_row_error_names_its_budget_once(brctl: Run, installed_target: Path) -> None:
+    _insert_poison_row(installed_target)
+    assert _budgets(brctl)["tiny"]["error"] == (
+        "stored budget 'tiny' is invalid: amount must be positive, got 0.00 USD"
+    )

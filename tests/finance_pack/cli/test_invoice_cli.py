@@ -131,6 +131,25 @@ def test_customers_are_listed_shown_and_unknown_ones_exit_2(bound: Brctl) -> Non
     assert code == 2 and "customer id" in err
 
 
+def test_show_prints_one_record_alike_for_customers_and_invoices(bound: Brctl) -> None:
+    code, out, err = bound(
+        "finance", "invoice", "create", "--customer", "acme", "--amount", "12.50", "--as", CATALYST
+    )
+    assert code == 0, err
+    invoice_id = json.loads(bound("finance", "invoice", "list", "--format", "json")[1])[0]["id"]
+    for group, record_id in (("customer", "acme"), ("invoice", invoice_id)):
+        code, out, err = bound("finance", group, "show", record_id, "--format", "json")
+        assert code == 0, err
+        assert [record["id"] for record in json.loads(out)] == [record_id]
+        code, out, err = bound("finance", group, "show", record_id, "--format", "csv")
+        assert code == 0 and out.splitlines()[0].startswith("id,"), out
+        code, out, err = bound("finance", group, "show", record_id)
+        assert code == 0 and record_id in out
+        # Fields without a value are left out of the table: no email, no Stripe id yet.
+        assert "email" not in out and "stripe customer id" not in out
+        assert "stripe_customer_id" not in out
+
+
 @pytest.mark.parametrize("group", ["invoice", "customer"])
 def test_help_shows_an_example(brctl: Brctl, group: str) -> None:
     code, out, _ = brctl("finance", group, "list", "--help")

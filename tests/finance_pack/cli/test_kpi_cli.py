@@ -252,3 +252,18 @@ def test_kpi_table_fits_the_terminal_without_breaking_a_figure(
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":  # after a deliberate change; review the diff
         snapshot.write_text("\n".join(lines) + "\n")
     assert lines == snapshot.read_text().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("command", "month", "expected"),
+    [
+        ("kpi", "bogus", "error: month 'bogus': expected YYYY-MM, e.g. 2026-11"),
+        ("kpi", "2026-13", "error: month '2026-13': months run from 01 to 12"),
+        ("costs", "0000-01", "error: month '0000-01': years run from 0001 to 9998"),
+    ],
+)
+def test_a_bad_month_is_named_once(
+    brctl: Run, installed_target: Path, command: str, month: str, expected: str
+) -> None:
+    code, _, err = brctl("finance", command, "--month", month)
+    assert code == 2 and err.strip() == expected

@@ -77,4 +77,4 @@ def test_ingest_waits_its_turn_then_loads(target: Path, tmp_path: Path, holder: 
     result = ingest(target, path, "60")
     assert result.exit_code == 0, result.output
     assert "waiting for another ingest to finish" in result.stderr
-    assert "\"rows\": 4" in result.stdout
+    assert '"rows": 4' in result.stdout

@@ -106,6 +106,23 @@ def test_find_message_reads_past_the_first_history_page(make_gateway: GatewayFac
     assert gateway.find_message("#billing", "invoice", "in_1", LONG_AGO) == first
 
 
+def test_find_file_in_thread_finds_an_upload_by_name_past_the_first_page(
+    make_gateway: GatewayFactory,
+) -> None:
+    gateway = make_gateway()
+    parent = gateway.post_message("#billing", "Invoice ACME-0001")
+    other = gateway.post_message("#billing", "Invoice ACME-0002")
+    for index in range(205):  # more than one page of conversations.replies
+        gateway.post_message("#billing", f"reply {index}", thread_ts=parent.ts)
+    uploaded = gateway.upload_file(
+        "#billing", "invoice-ACME-0001.pdf", b"%PDF-1.4", "Invoice", thread_ts=parent.ts
+    )
+    found = gateway.find_file_in_thread("#billing", parent.ts, "invoice-ACME-0001.pdf")
+    assert found is not None and (found.file_id, found.ts) == (uploaded.file_id, uploaded.ts)
+    assert gateway.find_file_in_thread("#billing", parent.ts, "invoice-ACME-0002.pdf") is None
+    assert gateway.find_file_in_thread("billing", other.ts, "invoice-ACME-0001.pdf") is None
+
+
 def test_upload_file_shares_it_in_a_message_with_its_bytes(
     slack_emulator: RunningSlackEmulator, make_gateway: GatewayFactory
 ) -> None:

@@ -180,6 +180,29 @@ def test_injected_faults_answer_429_and_500_for_the_named_operation(
     assert client.v1.customers.list().object == "list"
 
 
+def test_an_injected_refusal_is_a_stripe_error_object_replayed_under_its_idempotency_key(
+    client: stripe.StripeClient, running: RunningStripeEmulator
+) -> None:
+    refusal = {
+        "operation": "customers.create",
+        "status": 400,
+        "message": "Invalid email address: x",
+        "code": "email_invalid",
+        "param": "email",
+        "count": 1,
+    }
+    assert httpx.post(f"{running.url}/_emulator/faults", json=refusal).status_code == 200
+    options = {"idempotency_key": "refused-once"}
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.customers.create(params={"email": "x"}, options=options)  # type: ignore[arg-type]
+    assert (refused.value.http_status, refused.value.code) == (400, "email_invalid")
+    assert refused.value.param == "email"  # type: ignore[attr-defined]
+    assert refused.value.user_message == "Invalid email address: x"
+    with pytest.raises(stripe.InvalidRequestError):  # the same key: Stripe's stored answer
+        client.v1.customers.create(params={"email": "x"}, options=options)  # type: ignore[arg-type]
+    assert client.v1.customers.create(params={"email": "x"}).object == "customer"
+
+
 def test_signatures_verify_with_the_official_library() -> None:
     payload = b'{"id": "evt_1", "type": "invoice.sent"}'
     header = sign(payload, "whsec_test", 1_800_000_000)

@@ -56,7 +56,6 @@ def test_latency_percentiles_and_the_five_minute_objective(tmp_path: Path) -> No
                     connection,
                     current,
                     {"stage": "delivered", "delivered_at": requested + timedelta(seconds=latency)},
-                    actor="test",
                     now=NOW,
                 )
     report = invoice_slo_report(engine, Decimal("0.99"), Decimal(300), NOW)

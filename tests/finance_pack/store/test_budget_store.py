@@ -20,7 +20,7 @@ from finance_pack.access.audit import read_audit
 from finance_pack.config import FinanceConfig
 from finance_pack.errors import UsageError
 from finance_pack.services.budget_admin import BudgetChange, budgets_in_force, set_budget
-from finance_pack.store.budgets import BrokenBudgetEntry, BudgetEntry
+from finance_pack.store.budgets import BrokenBudgetEntry, BudgetEntry, budgets_version
 from finance_pack.store.engine import make_engine
 from finance_pack.store.migrate import upgrade
 
@@ -136,3 +136,25 @@ def test_concurrent_changes_of_one_budget_chain_in_the_audit_log(engine: Engine)
         assert record.before == previous.after
     # The last change wins, whichever thread it was: equal as amounts ("1010.10" == "1010.1").
     assert Decimal(_amounts(engine)["shared"][0]) == Decimal(records[-1].after["amount"])
+
+
+def _version(engine: Engine) -> str:
+    with engine.connect() as connection:
+        return budgets_version(connection)
+
+
+def test_the_budgets_version_changes_with_any_stored_row_and_only_then(engine: Engine) -> None:
+    empty = _version(engine)
+    set_budget(engine, CONFIG, BudgetChange("web", "900.00", "USD"), STEWARD, NOW)
+    one = _version(engine)
+    assert one != empty
+    assert _version(engine) == one  # reading changes nothing
+    set_budget(engine, CONFIG, BudgetChange("web", "901.00"), STEWARD, NOW)
+    assert _version(engine) not in (empty, one)
+    edited = _version(engine)
+    with engine.begin() as connection:  # a change made by hand, outside the pack
+        connection.execute(text("UPDATE budgets SET scope_json = '{}' WHERE name = 'web'"))
+    assert _version(engine) != edited
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM budgets"))
+    assert _version(engine) == empty

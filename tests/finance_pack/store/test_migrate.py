@@ -116,3 +116,78 @@ def test_0004_turns_stored_amounts_into_exact_minor_units(
     assert amounts == {"a": "250000.33", "b": "12345678.91", "c": "100.56"}
     assert isinstance(entries["tiny"], BrokenBudgetEntry)
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_0008_folds_invoice_history_into_the_audit_log_which_stays_append_only(
+    tmp_path: Path, request: pytest.FixtureRequest, database: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import String, bindparam, column, table, text
+    from sqlalchemy.exc import DatabaseError
+
+    from finance_pack.access.audit import read_audit, record_audit
+    from finance_pack.store.invoices import failed_without_notice
+    from finance_pack.store.types import UtcDateTime
+
+    url = (
+        f"sqlite:///{tmp_path}/old.db"
+        if database == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    engine = make_engine(url)
+    _upgrade_to(engine, "0007")
+    history_0007 = table(
+        "invoice_history",
+        *(column(c, String) for c in ("invoice_id", "actor", "from_status", "to_status")),
+        column("detail", String),
+        column("at", UtcDateTime()),
+    )
+    at = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    with engine.begin() as connection:
+        for from_status, to_status, detail in [
+            (None, "requested", None),
+            ("posted", "paid", "invoice.paid (evt_1)"),
+        ]:
+            connection.execute(
+                history_0007.insert().values(
+                    invoice_id="inv_old",
+                    actor="agent:invoice-bot",
+                    from_status=from_status,
+                    to_status=to_status,
+                    detail=detail,
+                    at=at,
+                )
+            )
+        connection.execute(
+            text(
+                "INSERT INTO invoices (id, customer_id, amount_minor, currency, description, "
+                "days_until_due, requested_by, requested_at, request_fingerprint, stage, status, "
+                "updated_at) VALUES ('inv_failed', 'acme', 100, 'USD', 'x', 30, 'user:a@b.c', "
+                ":at, 'f', 'failed', 'failed', :at)"
+            ).bindparams(bindparam("at", at, type_=UtcDateTime()))
+        )
+    upgrade(engine)
+    assert failed_without_notice(engine) == []  # failed before notices existed: no backlog
+    with engine.begin() as connection:
+        record_audit(
+            connection, "agent:invoice-bot", "invoices.sent", "t", None, None, "agent", at=at
+        )
+        records = read_audit(connection, subject="invoice:inv_old")
+    assert [(r.action, r.before, r.after, r.via) for r in records] == [
+        (
+            "invoices.paid",
+            {"status": "posted"},
+            {"status": "paid", "detail": "invoice.paid (evt_1)"},
+            "agent",
+        )
+    ]
+    with pytest.raises(DatabaseError), engine.begin() as connection:
+        connection.execute(text("UPDATE audit_log SET actor = 'someone else'"))
+    with engine.connect() as connection:
+        tables = set(engine.dialect.get_table_names(connection))
+    assert "invoice_history" not in tables
+    engine.dispose()

@@ -18,6 +18,21 @@ from finance_pack.errors import NotFoundError, UsageError
 from finance_pack.store import alerts as store
 from finance_pack.store.alerts import Silence, StoredIncident
 
+# The fields of `incident_row`, in order: a CSV of no incidents still has its header.
+INCIDENT_COLUMNS = (
+    "id",
+    "scope",
+    "state",
+    "severity",
+    "impact",
+    "currency",
+    "first_seen",
+    "resolved_at",
+    "silenced",
+    "acked_by",
+    "top_contributor",
+)
+
 
 def incident_row(stored: StoredIncident) -> dict[str, Any]:
     incident = stored.incident

@@ -77,7 +77,7 @@ class CostWatcher:
             try:
                 with self.engine.begin() as connection:
                     self._load(connection, touched)
-                    converted = [(i, self._in_series_currency(i, p)) for i, p in batch]
+                    converted = self._in_series_currencies(batch)
                     result = self._ingest(connection, converted, now, source)
             except Exception:
                 for key in touched:
@@ -98,8 +98,20 @@ class CostWatcher:
             self._detectors[key] = SeriesDetector.from_text(state, settings)
             self._currencies[key] = currency
 
-    def _in_series_currency(self, index: int, point: StreamPoint) -> StreamPoint:
-        currency = self._currencies.get(point.series_key, point.currency)
+    def _in_series_currencies(
+        self, batch: list[tuple[int, StreamPoint]]
+    ) -> list[tuple[int, StreamPoint]]:
+        # A series has one currency: a known one's is stored; a new series takes its first
+        # point's, and the rest of the batch is held to it like any later batch would be.
+        first: dict[str, str] = {}
+        converted = []
+        for index, point in batch:
+            key = point.series_key
+            currency = self._currencies.get(key) or first.setdefault(key, point.currency)
+            converted.append((index, self._in_currency(index, point, currency)))
+        return converted
+
+    def _in_currency(self, index: int, point: StreamPoint, currency: str) -> StreamPoint:
         if currency == point.currency:
             return point
         rate = self.settings.fx_rates.get((point.currency, currency))

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Table
 
 from finance_pack.agents.invoice_bot.message import (
+    FAILURE_EVENT,
     INVOICE_EVENT,
+    failure_text,
     invoice_message,
     update_text,
 )
@@ -39,13 +41,14 @@ from finance_pack.providers.stripe import (
     StripeRejectedError,
     StripeUnavailableError,
 )
-from finance_pack.services.invoices import BOT, delivery_on_post
+from finance_pack.services.invoices import BOT, change_invoice_audited, delivery_on_post
 from finance_pack.store.customers import CustomerRecord, get_customer, set_stripe_customer_id
 from finance_pack.store.deliveries import Claim, mark_posted, mark_retry, try_claim
 from finance_pack.store.invoices import (
+    FAILURE_NOTICE,
     UPDATE_KINDS,
     InvoiceRecord,
-    change_invoice,
+    failed_without_notice,
     get_invoice,
     pending_updates,
     working_invoice_ids,
@@ -90,15 +93,7 @@ class InvoiceBot:
 
     def drive(self, invoice_id: str) -> bool:
         """Take `invoice_id` as far as it goes now; True when it reached Slack."""
-        now = self.clock.now()
-        claim = try_claim(
-            self.engine,
-            invoice_deliveries,
-            {"invoice_id": invoice_id},
-            replica=self.replica,
-            now=now,
-            lease=self.lease,
-        )
+        claim = self._claim(invoice_deliveries, {"invoice_id": invoice_id})
         if claim is None:
             return False
         try:
@@ -115,6 +110,11 @@ class InvoiceBot:
             self._fail(invoice_id, str(exc))
             self._retry(claim, str(exc), permanent=True, retry_after=None)
         return False
+
+    def _claim(self, table: Table, key: dict[str, str]) -> Claim | None:
+        return try_claim(
+            self.engine, table, key, replica=self.replica, now=self.clock.now(), lease=self.lease
+        )
 
     def _drive_claimed(self, invoice_id: str, claim: Claim) -> bool:
         steps = StripeSteps(self.stripe)
@@ -152,7 +152,9 @@ class InvoiceBot:
         self, record: InvoiceRecord, values: dict[str, Any], step: str | None = None
     ) -> InvoiceRecord:
         with self.engine.begin() as connection:
-            stored = change_invoice(connection, record, values, actor=BOT, now=self.clock.now())
+            stored = change_invoice_audited(
+                connection, record, values, actor=BOT, via="agent", now=self.clock.now()
+            )
         self._hook(record.id, f"stored:{step or stored.stage}")
         return stored
 
@@ -178,17 +180,28 @@ class InvoiceBot:
                 record, {"slack_channel": posted.channel_id, "slack_ts": posted.ts}, "slack_message"
             )
         assert record.slack_channel is not None and record.slack_ts is not None
+        self._post_pdf(record, claim)
+        self._store(record, delivery_on_post(self.clock.now()))
+        return PostedMessage(record.slack_channel, record.slack_ts)
+
+    def _post_pdf(self, record: InvoiceRecord, claim: Claim) -> None:
+        """The PDF in the invoice's thread, once: when an earlier attempt may have uploaded it
+        (it died before recording the post), the thread is searched for it first."""
+        assert record.slack_channel is not None and record.slack_ts is not None
+        filename = f"invoice-{record.number or record.id}.pdf"
+        if claim.maybe_posted and self.slack.find_file_in_thread(
+            record.slack_channel, record.slack_ts, filename
+        ):
+            return
         pdf = self.stripe.download_pdf(str(record.invoice_pdf_url))
         self.slack.upload_file(
             record.slack_channel,
-            f"invoice-{record.number or record.id}.pdf",
+            filename,
             pdf,
             title=f"Invoice {record.number or record.id}",
             thread_ts=record.slack_ts,
         )
         self._hook(record.id, "called:slack_pdf")
-        self._store(record, delivery_on_post(self.clock.now()))
-        return PostedMessage(record.slack_channel, record.slack_ts)
 
     def _post_with_fallback(
         self, channel: str, text: str, blocks: list[dict[str, Any]], metadata: MessageMetadata
@@ -224,48 +237,63 @@ class InvoiceBot:
         self._store(record, {"stage": Stage.FAILED.value, "failure": reason})
 
     def post_updates(self) -> int:
-        """Paid, payment failed and void, each once in the invoice's thread."""
-        count = 0
-        for record, kind in pending_updates(self.engine):
-            now = self.clock.now()
-            claim = try_claim(
-                self.engine,
-                invoice_updates,
-                {"invoice_id": record.id, "kind": kind},
-                replica=self.replica,
-                now=now,
-                lease=self.lease,
-            )
-            if claim is None:
-                continue
-            at = getattr(record, UPDATE_KINDS[kind])
-            try:
+        """Paid, payment failed and void, each once in the invoice's thread; and, once, the
+        requester's notice in the invoices channel that Stripe refused an invoice."""
+        work = pending_updates(self.engine)
+        work += [(record, FAILURE_NOTICE) for record in failed_without_notice(self.engine)]
+        return sum(self._post_update(record, kind) for record, kind in work)
+
+    def _post_update(self, record: InvoiceRecord, kind: str) -> bool:
+        now = self.clock.now()
+        claim = self._claim(invoice_updates, {"invoice_id": record.id, "kind": kind})
+        if claim is None:
+            return False
+        try:
+            if kind == FAILURE_NOTICE:
+                posted = self._failure_notice(record, claim)
+            else:
+                text = update_text(kind, getattr(record, UPDATE_KINDS[kind]))
                 posted = self.slack.post_message(
-                    str(record.slack_channel), update_text(kind, at), thread_ts=record.slack_ts
+                    str(record.slack_channel), text, thread_ts=record.slack_ts
                 )
-            except (SlackTransientError, SlackPermanentError) as exc:
-                transient = isinstance(exc, SlackTransientError)
-                mark_retry(
-                    self.engine,
-                    invoice_updates,
-                    claim,
-                    self.replica,
-                    error=str(exc),
-                    now=now,
-                    permanent=not transient,
-                )
-                continue
-            mark_posted(
+            self._hook(record.id, f"called:{kind}_notice")
+        except (SlackTransientError, SlackPermanentError) as exc:
+            transient = isinstance(exc, SlackTransientError)
+            mark_retry(
                 self.engine,
                 invoice_updates,
                 claim,
                 self.replica,
-                channel_id=posted.channel_id,
-                ts=posted.ts,
-                posted_at=now,
+                error=str(exc),
+                now=now,
+                permanent=not transient,
             )
-            count += 1
-        return count
+            return False
+        return mark_posted(
+            self.engine,
+            invoice_updates,
+            claim,
+            self.replica,
+            channel_id=posted.channel_id,
+            ts=posted.ts,
+            posted_at=now,
+        )
+
+    def _failure_notice(self, record: InvoiceRecord, claim: Claim) -> PostedMessage:
+        """Posted in the invoices channel (the customer's channel is the customer's to read),
+        found again by its metadata when an earlier attempt may have posted it."""
+        channel = self.fallback_channel
+        if claim.maybe_posted:
+            oldest = record.requested_at - timedelta(hours=1)
+            found = self.slack.find_message(channel, FAILURE_EVENT, record.id, oldest)
+            if found is not None:
+                return found
+        with self.engine.connect() as connection:
+            customer = get_customer(connection, record.customer_id)
+        text = failure_text(record, customer.name if customer else record.customer_id)
+        return self.slack.post_message(
+            channel, text, metadata=MessageMetadata(FAILURE_EVENT, record.id)
+        )
 
     def close(self) -> None:
         if self._pool is not None:

@@ -10,6 +10,7 @@ from finance_pack.store.customers import CustomerRecord
 from finance_pack.store.invoices import InvoiceRecord
 
 INVOICE_EVENT = "finance_invoice"
+FAILURE_EVENT = "finance_invoice_failed"
 
 
 def invoice_message(
@@ -54,3 +55,23 @@ UPDATE_TEXT = {
 
 def update_text(kind: str, at: datetime) -> str:
     return UPDATE_TEXT[kind].format(at=at)
+
+
+def failure_text(record: InvoiceRecord, customer_name: str) -> str:
+    """The requester's notice that the invoice could not be issued, with Stripe's reason and
+    what exists in Stripe, so that a new request does not bill the customer twice."""
+    amount = InvoiceAmount(record.amount_minor, record.currency).format()
+    requester = record.requested_by.removeprefix("user:")
+    if record.stripe_invoice_id is None:
+        left = "Nothing was created in Stripe or sent to the customer."
+    elif record.number is None:
+        left = f"Its draft in Stripe ({record.stripe_invoice_id}) was not finalized or sent."
+    else:
+        left = (
+            f"Stripe invoice {record.number} ({record.stripe_invoice_id}) was finalized: check "
+            "in Stripe whether it reached the customer before requesting it again."
+        )
+    return (
+        f":x: Invoice {record.id} for {customer_name} ({amount}), requested by {requester}, "
+        f"was not issued: {record.failure or 'Stripe refused it'}. {left}"
+    )

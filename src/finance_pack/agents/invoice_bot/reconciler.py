@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from finance_pack.domain.invoices import WebhookFact
 from finance_pack.providers.stripe import StripeGateway, StripeUnavailableError
-from finance_pack.services.invoices import apply_stripe_event
+from finance_pack.services.invoices import BOT, apply_stripe_event
 from finance_pack.store.agent_state import get_value, put_value, take_lease
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class Reconciler:
             log.warning("reconciler: cannot read Stripe's events now: %s", exc)
             return 0
         applied = sum(
-            apply_stripe_event(self.engine, event, now) == "applied"
+            apply_stripe_event(self.engine, event, now, actor=BOT, via="agent") == "applied"
             for event in sorted(events, key=lambda e: (e["created"], e["id"]))
         )
         put_value(self.engine, AGENT, CHECKPOINT_KEY, now.isoformat(), now)

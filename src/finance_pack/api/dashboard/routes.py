@@ -3,6 +3,8 @@ as the API: a page needs what its `/v1/...` twin needs)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,6 +25,9 @@ from finance_pack.api.dashboard.views import (
     invoices_page,
     slo_page,
 )
+from finance_pack.api.forecasts import backtest_answer
+from finance_pack.api.kpi_answers import Answer, KpiQuestion, kpi_answer
+from finance_pack.api.kpi_cache import validators
 from finance_pack.clock import Clock
 from finance_pack.services.cost_explorer import breakdown_json, explore_costs
 from finance_pack.services.signin import SESSION_LIFETIME, exchange_signin
@@ -79,10 +84,21 @@ def budgets(
     request: Request,
     actor: Annotated[Actor, page_requires("kpis:read")],
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
-) -> HTMLResponse:
+) -> Response:
+    """The `/v1/kpis` answer for the same question, as cards: computed once per snapshot,
+    budget version and clock step, and a reload with its `ETag` is a 304."""
     state = request.app.state.finance
-    page = budgets_page(state.context, state.engine, month, _now(request))
-    return _render(request, "budgets.html", actor, page=page, title="Budgets")
+    timezone = state.context.config.timezone
+    answer = kpi_answer(
+        state,
+        "budgets.page",
+        KpiQuestion(month=month),
+        lambda report: budgets_page(report, timezone),
+        now=_now(request),
+        if_none_match=request.headers.get("if-none-match"),
+        audience=_audience(actor),
+    )
+    return _cached_page(request, actor, answer, "budgets.html", "Budgets")
 
 
 @router.get("/costs", response_class=HTMLResponse)
@@ -122,10 +138,35 @@ def forecasts(
     request: Request,
     actor: Annotated[Actor, page_requires("kpis:read")],
     months: Annotated[int, Query(ge=1, le=12)] = 3,
-) -> HTMLResponse:
-    state = request.app.state.finance
-    page = backtest_page(state, months)
-    return _render(request, "forecasts.html", actor, title="Forecast accuracy", page=page)
+) -> Response:
+    """`/v1/forecast/backtest`'s cached answer as a table; a reload with its `ETag` is a 304."""
+    answer = backtest_answer(
+        request.app.state.finance,
+        months,
+        None,
+        if_none_match=request.headers.get("if-none-match"),
+        audience=_audience(actor),
+    )
+    page = Answer(answer.etag, backtest_page(answer.value, months) if answer.value else None)
+    return _cached_page(request, actor, page, "forecasts.html", "Forecast accuracy")
+
+
+def _audience(actor: Actor) -> str:
+    """What a page shows of who asks (the name, the links the permissions open), digested
+    into its `ETag`: one subject's page is never another's 304."""
+    seen = json.dumps([actor.subject, sorted(actor.permissions)])
+    return hashlib.sha256(seen.encode()).hexdigest()[:16]
+
+
+def _cached_page(
+    request: Request, actor: Actor, answer: Answer[Any], template: str, title: str
+) -> Response:
+    headers = validators(answer.etag) if answer.etag else {}
+    if answer.value is None:
+        return Response(status_code=304, headers=headers)
+    page = _render(request, template, actor, page=answer.value, title=title)
+    page.headers.update(headers)
+    return page
 
 
 @router.get("/anomalies", response_class=HTMLResponse)

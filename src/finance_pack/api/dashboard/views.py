@@ -17,22 +17,14 @@ from finance_pack.api.dashboard.charts import (
     burn_chart_svg,
     contributors_svg,
 )
+from finance_pack.api.kpi_answers import BudgetReport
 from finance_pack.context import PackContext
 from finance_pack.domain.billing_month import BillingMonth
-from finance_pack.domain.budgets import BudgetFailure
-from finance_pack.errors import UsageError
-from finance_pack.services.backtest import forecast_backtest
-from finance_pack.services.budget_admin import budgets_in_force
+from finance_pack.domain.budget_snapshot import BudgetSnapshot
+from finance_pack.domain.budgets import Budget, BudgetFailure
 from finance_pack.services.invoices import invoice_json
-from finance_pack.services.reporting import (
-    ReportSettings,
-    budget_snapshots,
-    cost_queries,
-    default_month,
-)
 from finance_pack.services.slos import slo_reports
 from finance_pack.store.alerts import list_incidents
-from finance_pack.store.budgets import BudgetEntry
 from finance_pack.store.invoices import list_invoices
 
 
@@ -78,69 +70,51 @@ def _bar_width(percent: object) -> str:
     return f"{min(Decimal(str(percent)), Decimal(100)):f}%"
 
 
-def _month(text: str | None, now: datetime, timezone: str) -> BillingMonth | None:
-    if not text:
-        return None
-    try:
-        return BillingMonth.parse(text, timezone)
-    except ValueError as exc:
-        raise UsageError(f"month {text!r}: {exc}") from exc
-
-
-def budgets_page(
-    context: PackContext, engine: Engine, month_text: str | None, now: datetime
-) -> BudgetsPage:
-    config = context.config
-    settings = ReportSettings.from_config(config)
-    entries = budgets_in_force(engine, config)
-    budgets = [entry.budget for entry in entries if isinstance(entry, BudgetEntry)]
-    failures = [entry.failure() for entry in entries if not isinstance(entry, BudgetEntry)]
-    with cost_queries(context.cost_store_url, config.timezone) as queries:
-        month = _month(month_text, now, config.timezone) or default_month(settings, now)
-        snapshots = budget_snapshots(
-            queries, budgets, settings, now=now, month=month, movers=False, days=True
-        )
-        newest = queries.freshness_by_provider()
-        as_of = queries.as_of()
+def budgets_page(report: BudgetReport, timezone: str) -> BudgetsPage:
+    """The budgets page of one KPI report (the one `/v1/kpis` serves for the same question),
+    at the instant the report was computed for."""
+    now, month = report.at, report.month
+    failures = list(report.broken)
     cards = []
-    for budget, snapshot in zip(budgets, snapshots, strict=True):
+    for budget, snapshot in zip(report.budgets, report.items, strict=True):
         if isinstance(snapshot, BudgetFailure):
             failures.append(snapshot)
             continue
-        report = snapshot.report
-        chart = BurnChartData(
-            title=f"{budget.name}: cumulative spend, forecast and budget, {month}",
-            currency=report.currency,
-            days_in_month=report.days_in_month,
-            daily=snapshot.daily,
-            budget=report.budget_amount,
-            forecast=report.forecast_month_end,
-            forecast_low=report.forecast_low,
-            forecast_high=report.forecast_high,
-            thresholds=tuple(t.percent for t in budget.thresholds),
-        )
-        cards.append(
-            BudgetCard(
-                report.to_json_dict(),
-                burn_chart_svg(chart),
-                budget.scope.describe(),
-                tuple(str(t) for t in budget.thresholds),
-            )
-        )
+        cards.append(_card(budget, snapshot, month))
     freshness = tuple(
-        Freshness(provider, moment, _hours(now - moment))
-        for provider, moment in sorted(newest.items())
+        Freshness(provider, moment, _hours(now - moment)) for provider, moment in report.newest
     )
-    current = BillingMonth.containing(now, config.timezone)
+    current = BillingMonth.containing(now, timezone)
     return BudgetsPage(
         month=str(month),
         previous_month=str(month.previous()),
         next_month=None if month.next().start > current.start else str(month.next()),
-        as_of=as_of,
+        as_of=report.as_of,
         freshness=freshness,
         cards=tuple(cards),
-        forecaster=settings.forecaster,
+        forecaster=report.forecaster,
         failures=tuple(sorted(failures, key=lambda f: f.budget)),
+    )
+
+
+def _card(budget: Budget, snapshot: BudgetSnapshot, month: BillingMonth) -> BudgetCard:
+    report = snapshot.report
+    chart = BurnChartData(
+        title=f"{budget.name}: cumulative spend, forecast and budget, {month}",
+        currency=report.currency,
+        days_in_month=report.days_in_month,
+        daily=snapshot.daily,
+        budget=report.budget_amount,
+        forecast=report.forecast_month_end,
+        forecast_low=report.forecast_low,
+        forecast_high=report.forecast_high,
+        thresholds=tuple(t.percent for t in budget.thresholds),
+    )
+    return BudgetCard(
+        report.to_json_dict(),
+        burn_chart_svg(chart),
+        budget.scope.describe(),
+        tuple(str(t) for t in budget.thresholds),
     )
 
 
@@ -155,24 +129,12 @@ class BacktestPage:
     results: tuple[dict[str, object], ...]  # exactly `/v1/forecast/backtest`'s results
 
 
-_BACKTESTS: dict[tuple[object, ...], BacktestPage] = {}
-
-
-def backtest_page(state: Any, months: int) -> BacktestPage:
-    """The back-test replays months day by day (seconds per budget), so each result is kept
-    for the data and budgets it was computed on: a new ingest or budget change recomputes."""
-    context = state.context
-    config = context.config
-    budgets = budgets_in_force(state.engine, config)
-    with cost_queries(context.cost_store_url, config.timezone) as queries:
-        as_of = queries.as_of()
-    key = (context.cost_store_url, as_of, months, tuple(repr(e) for e in budgets))
-    if key not in _BACKTESTS:
-        outcome = forecast_backtest(state.engine, config, context.cost_store_url, months=months)
-        results = tuple(result.to_json_dict() for result in outcome.results)
-        _BACKTESTS.clear()  # one entry: the newest data is all anyone asks for
-        _BACKTESTS[key] = BacktestPage(months, outcome.as_of, results)
-    return _BACKTESTS[key]
+def backtest_page(document: dict[str, object], months: int) -> BacktestPage:
+    """The page of `/v1/forecast/backtest`'s answer (the same cached document)."""
+    results = document["results"]
+    assert isinstance(results, list)
+    as_of = datetime.fromisoformat(str(document["as_of"]))
+    return BacktestPage(months, as_of, tuple(results))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,10 @@
   reserved-instance fees on the 1st, a monthly credit): a day of month whose excess (or
   shortfall) against the weekday-adjusted level stands out in at least two of the last three
   months.
-- Level and slope come from a weighted (recent days count more), outlier-clipped regression
-  over the last weeks with the charge days left out: robust, so a spike does not tilt them.
+- Level and slope come from a weighted (recent days count more, by one of `HALF_LIVES`),
+  outlier-clipped regression with the charge days left out: robust, so a spike does not tilt
+  them. It starts no earlier than the last lasting level shift (`shifts.py`), so a long memory
+  does not average the level before a new service with the level after it.
 - `irregular` puts back what that robustness throws away: spikes (a runaway job) and credits
   are part of expected spend, and spend with a 1 % chance of a 3x day has a mean above its
   median. It is the share of spend that lay beyond the clipping bounds over the last year.
@@ -29,12 +31,20 @@ import numpy as np
 import numpy.typing as npt
 
 from finance_pack.domain.forecasting.base import ForecastRequest
+from finance_pack.domain.forecasting.shifts import last_shift
 
 FloatArray = npt.NDArray[np.float64]
 
 WEEKDAY_WINDOW_WEEKS = 8
+#: Half-lives (days) of the level's weights, one fit each; the back-test picks one per scope
+#: (`calibration.py`). A short one follows a level shift within days, a long one averages
+#: the day-to-day noise of a steady scope away. Each fit looks back `LEVEL_WINDOW_HALF_LIVES`.
+HALF_LIVES = np.array([7.0, 14.0, 28.0, 56.0, 112.0])
+LEVEL_WINDOW_HALF_LIVES = 4
+#: The half-life used without a back-test to choose one (a short history).
+DEFAULT_HALF_LIFE = 1
+#: The window of the short-history fallback's spread.
 LEVEL_WINDOW_DAYS = 56
-LEVEL_HALF_LIFE_DAYS = 14.0
 CHARGE_LOOKBACK_MONTHS = 3
 CHARGE_MIN_MONTHS = 2
 #: Spikes are rare (a few a year): their expected share is measured over a year of blocks.
@@ -88,14 +98,14 @@ class MonthSpan:
 
 @dataclass(frozen=True, slots=True)
 class MonthEndParts:
-    """Expected spend of the month's days still to come, split so the trend can be damped:
-    remaining = base + damping * trend."""
+    """Expected spend of the month's days still to come, one entry per half-life in
+    `HALF_LIVES`, split so the trend can be damped: remaining = base + damping * trend."""
 
-    base: float
-    trend: float
+    base: FloatArray
+    trend: FloatArray
 
-    def remaining(self, damping: float) -> float:
-        return self.base + damping * self.trend
+    def remaining(self, half_life: int, damping: float) -> float:
+        return float(self.base[half_life] + damping * self.trend[half_life])
 
 
 def month_spans(history: DailyArray, first_day: date, count: int) -> list[MonthSpan]:
@@ -115,14 +125,20 @@ def remaining_parts(
     """Expected spend of the month's days from index `cutoff` to its end."""
     month_end = month.start + month.days
     if cutoff >= month_end or cutoff <= 0:
-        return MonthEndParts(0.0, 0.0)
+        return MonthEndParts(np.zeros(HALF_LIVES.size), np.zeros(HALF_LIVES.size))
     factors = weekday_factors(history, cutoff)
-    level, slope = level_and_slope(history, cutoff, factors, charges)
+    since = level_since(history, cutoff, factors, charges)
+    fits = np.array(
+        [
+            level_and_slope(history, cutoff, factors, charges, half_life, since)
+            for half_life in HALF_LIVES
+        ]
+    )
     steps = np.arange(month_end - cutoff) + 0.5
     ahead = factors[history.weekdays(cutoff, month_end)] * (1.0 + irregular)
     upcoming_charges = float(charges[cutoff - month.start + 1 : month.days + 1].sum())
     return MonthEndParts(
-        float(ahead.sum()) * level + upcoming_charges, float(ahead @ steps) * slope
+        float(ahead.sum()) * fits[:, 0] + upcoming_charges, float(ahead @ steps) * fits[:, 1]
     )
 
 
@@ -171,11 +187,31 @@ def recurring_charges(history: DailyArray, month: MonthSpan) -> FloatArray:
     return charges
 
 
+def level_since(history: DailyArray, cutoff: int, factors: FloatArray, charges: FloatArray) -> int:
+    """Index from which the level may be fitted: the last lasting level shift before `cutoff`
+    (see `shifts.py`), else the start of the longest window."""
+    start = max(0, cutoff - int(LEVEL_WINDOW_HALF_LIVES * HALF_LIVES[-1]))
+    expected = factors[history.weekdays(start, cutoff)]
+    adjusted = history.values[start:cutoff] / np.maximum(expected, 0.05)
+    # Fees and credits on their day are not the level: those days count as a typical day.
+    fixed = charges[history.days_of_month[start:cutoff]] != 0
+    if fixed.any() and not fixed.all():
+        adjusted[fixed] = median(adjusted[~fixed])
+    shift = last_shift(adjusted)
+    return start if shift is None else start + shift
+
+
 def level_and_slope(
-    history: DailyArray, cutoff: int, factors: FloatArray, charges: FloatArray
+    history: DailyArray,
+    cutoff: int,
+    factors: FloatArray,
+    charges: FloatArray,
+    half_life: float,
+    since: int = 0,
 ) -> tuple[float, float]:
-    """Weekday-adjusted spend level at `cutoff` and its slope per day, robust to spikes."""
-    start = max(0, cutoff - LEVEL_WINDOW_DAYS)
+    """Weekday-adjusted spend level at `cutoff` and its slope per day, robust to spikes, fitted
+    on the days from `since` on at most."""
+    start = max(since, cutoff - int(LEVEL_WINDOW_HALF_LIVES * half_life))
     if start >= cutoff:
         return 0.0, 0.0
     index = np.arange(start, cutoff)
@@ -190,7 +226,7 @@ def level_and_slope(
     spread = 1.4826 * median(np.abs(adjusted - centre))
     clipped = np.clip(adjusted, centre - CLIP_SPREADS * spread, centre + CLIP_SPREADS * spread)
     steps = (index[usable] - cutoff + 0.5).astype(np.float64)
-    weights = 0.5 ** (-steps / LEVEL_HALF_LIFE_DAYS)
+    weights = 0.5 ** (-steps / half_life)
     if clipped.size < 7:
         return float(np.average(clipped, weights=weights)), 0.0
     return _weighted_line(steps, clipped, weights)

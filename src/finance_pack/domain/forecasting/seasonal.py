@@ -1,8 +1,9 @@
 """The default forecaster: the expected month-end from the daily model, tuned on the scope's own
 history, with an 80 % interval from its own past errors.
 
-- With two or more earlier months to replay (`calibration.py`), the trend damping is the one
-  that forecast those months best, and the interval comes from that damping's errors there.
+- With two or more earlier months to replay (`calibration.py`), the level's half-life and the
+  trend damping are the ones that forecast those months best, and the interval comes from
+  their errors there.
 - With less (a new scope or a new store), it falls back and says so (`Forecast.fallback`): no
   trend (a slope from a few weeks is mostly noise), and an interval from the day-to-day spread
   seen so far, widened for what so little history cannot show (the level's own uncertainty,
@@ -28,6 +29,7 @@ from finance_pack.domain.forecasting.calibration import (
 )
 from finance_pack.domain.forecasting.daily_model import (
     CHARGE_LOOKBACK_MONTHS,
+    DEFAULT_HALF_LIFE,
     LEVEL_WINDOW_DAYS,
     DailyArray,
     MonthSpan,
@@ -98,7 +100,7 @@ def _calibrated_estimate(
     charges = recurring_charges(history, month)
     irregular = irregular_share(history, cutoff, charges)
     remaining = remaining_parts(history, month, cutoff, charges, irregular).remaining(
-        calibration.damping
+        calibration.half_life, calibration.damping
     )
     low, high = calibration.interval(month_to_date + remaining)
     return _Estimate(remaining, low, high)
@@ -111,7 +113,9 @@ def _short_history_estimate(
     charges = recurring_charges(history, month)
     # A month of history cannot tell a spike from a fee that recurs on the same day next
     # month (already in the month-to-date): extrapolate neither...
-    remaining = remaining_parts(history, month, cutoff, charges, 0.0).remaining(0.0)
+    remaining = remaining_parts(history, month, cutoff, charges, 0.0).remaining(
+        DEFAULT_HALF_LIFE, 0.0
+    )
     point = month_to_date + remaining
     spread = _short_history_spread(history, cutoff, remaining, month.start + month.days)
     # ... but allow for one more of each spike, fee or credit seen so far, and, since a few

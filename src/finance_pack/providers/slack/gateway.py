@@ -108,6 +108,10 @@ class SlackGateway(Protocol):
         self, channel: str, event_type: str, key: str, oldest: datetime
     ) -> PostedMessage | None: ...
 
+    def find_file_in_thread(
+        self, channel: str, thread_ts: str, filename: str
+    ) -> UploadedFile | None: ...
+
     def auth_check(self) -> SlackIdentity: ...
 
 
@@ -318,19 +322,45 @@ class SlackWebGateway:
                 return PostedMessage(channel_id, str(message["ts"]))
         return None
 
+    def find_file_in_thread(
+        self, channel: str, thread_ts: str, filename: str
+    ) -> UploadedFile | None:
+        """The file named `filename` already shared in the thread of `thread_ts`, if any.
+
+        Files carry no metadata of their own, so an upload that may have landed before a crash
+        is recognised by its (unique) name among the thread's replies.
+        """
+        channel_id = self.channel_id(channel)
+        replies = self._pages(
+            channel, self.client.conversations_replies, {"channel": channel_id, "ts": thread_ts}
+        )
+        for message in replies:
+            for shared in message.get("files") or []:
+                if shared.get("name") == filename:
+                    return UploadedFile(
+                        str(shared["id"]), channel_id, str(message["ts"]), shared.get("permalink")
+                    )
+        return None
+
     def _history(self, channel: str, channel_id: str, oldest: datetime) -> Iterator[Any]:
+        return self._pages(
+            channel,
+            self.client.conversations_history,
+            {
+                "channel": channel_id,
+                "oldest": f"{oldest.timestamp():.6f}",
+                "include_all_metadata": True,
+            },
+        )
+
+    def _pages(
+        self, channel: str, method: Callable[..., Any], params: dict[str, Any]
+    ) -> Iterator[Any]:
+        """The messages of every page of a cursor-paginated conversations method."""
         cursor: str | None = None
         while True:
             page: Any = self._call(
-                channel,
-                partial(
-                    self.client.conversations_history,
-                    channel=channel_id,
-                    oldest=f"{oldest.timestamp():.6f}",
-                    include_all_metadata=True,
-                    limit=HISTORY_PAGE,
-                    cursor=cursor,
-                ),
+                channel, partial(method, **params, limit=HISTORY_PAGE, cursor=cursor)
             )
             yield from page.get("messages", [])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")

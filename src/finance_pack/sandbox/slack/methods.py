@@ -22,6 +22,7 @@ from finance_pack.sandbox.slack.workspace import (
     TEAM_NAME,
     ApiFailure,
     EmulatedChannel,
+    StoredMessage,
 )
 
 MAX_PAGE = 999
@@ -142,6 +143,22 @@ def _page(items: list[Any], call: Call, default_limit: int) -> tuple[list[Any], 
     return items[start:end], next_cursor
 
 
+def _messages_page(
+    emulator: SlackEmulator, call: Call, messages: list[StoredMessage]
+) -> dict[str, Any]:
+    """One page of `messages` as `conversations.history` and `.replies` answer it."""
+    page, next_cursor = _page(messages, call, default_limit=100)
+    with_metadata = call.flag("include_all_metadata")
+    return {
+        "messages": [
+            slack_message(m, emulator.workspace, call.base_url, with_metadata=with_metadata)
+            for m in page
+        ],
+        "has_more": bool(next_cursor),
+        "response_metadata": {"next_cursor": next_cursor},
+    }
+
+
 def conversations_history(emulator: SlackEmulator, call: Call) -> dict[str, Any]:
     workspace = emulator.workspace
     channel = call.required("channel")
@@ -153,16 +170,15 @@ def conversations_history(emulator: SlackEmulator, call: Call) -> dict[str, Any]
         latest=call.text("latest") or None,
         inclusive=call.flag("inclusive"),
     )
-    page, next_cursor = _page(messages, call, default_limit=100)
-    with_metadata = call.flag("include_all_metadata")
-    return {
-        "messages": [
-            slack_message(m, workspace, call.base_url, with_metadata=with_metadata) for m in page
-        ],
-        "has_more": bool(next_cursor),
-        "pin_count": 0,
-        "response_metadata": {"next_cursor": next_cursor},
-    }
+    return {**_messages_page(emulator, call, messages), "pin_count": 0}
+
+
+def conversations_replies(emulator: SlackEmulator, call: Call) -> dict[str, Any]:
+    workspace = emulator.workspace
+    channel = call.required("channel")
+    if channel.startswith("#"):
+        raise ApiFailure("channel_not_found")  # replies want an id, never a name
+    return _messages_page(emulator, call, workspace.replies(channel, call.required("ts")))
 
 
 def _slack_channel(channel: EmulatedChannel) -> dict[str, Any]:
@@ -232,6 +248,7 @@ METHODS: dict[str, Method] = {
     "chat.update": chat_update,
     "conversations.history": conversations_history,
     "conversations.list": conversations_list,
+    "conversations.replies": conversations_replies,
     "files.getUploadURLExternal": files_get_upload_url_external,
     "files.completeUploadExternal": files_complete_upload_external,
 }

@@ -213,6 +213,19 @@ class SlackWorkspace:
                 selected.append(message)
             return list(reversed(selected))
 
+    def replies(self, channel_ref: str, ts: str) -> list[StoredMessage]:
+        """A thread: its parent, then its replies oldest first (as `conversations.replies`)."""
+        with self._lock:
+            channel = self.channel(channel_ref)
+            if not channel.is_member:
+                raise ApiFailure("channel_not_found" if channel.is_private else "not_in_channel")
+            messages = self._messages.get(channel.id, [])
+            parent = next((m for m in messages if m.ts == ts), None)
+            if parent is None:
+                raise ApiFailure("thread_not_found")
+            root = parent.thread_ts or parent.ts
+            return [m for m in messages if m.ts == root or m.thread_ts == root]
+
     def all_messages(self) -> list[StoredMessage]:
         with self._lock:
             return [

@@ -144,10 +144,13 @@ class StripeRoutes:
                 body if request.method == "POST" else str(request.url.query)
             )
             if idem is not None:
-                stored = emulator.replay(idem, fingerprint)
+                stored = emulator.idempotency.replay(idem, fingerprint)
                 if stored is not None:
                     replayed = {**headers, "Idempotent-Replayed": "true"}
                     return JSONResponse(stored.body, stored.status, headers=replayed)
+            refusal = emulator.refusals.take(name)
+            if refusal is not None:
+                raise refusal
             result = OPERATIONS[name](emulator, request, params, RequestContext(request_id, idem))
             status, answer = 200, result
         except FormError as exc:
@@ -157,7 +160,7 @@ class StripeRoutes:
                 return JSONResponse(exc.body, exc.status, headers=headers)
             status, answer = exc.status, exc.body
         if idem is not None:
-            emulator.store(idem, fingerprint, status, answer)
+            emulator.idempotency.store(idem, fingerprint, status, answer)
         with_idem = {**headers, **({"Idempotency-Key": idem} if idem else {})}
         emulator.calls.append((request.method, request.url.path))
         return JSONResponse(answer, status, headers=with_idem)
@@ -217,8 +220,19 @@ def create_app(emulator: StripeEmulator) -> Starlette:
     async def faults(request: Request) -> Response:
         if request.method == "DELETE":
             emulator.faults.clear()
+            emulator.refusals.clear()
             return JSONResponse({"ok": True})
         spec = json.loads(await request.body())
+        if "message" in spec:  # a refusal: Stripe's 4xx error object for the operation
+            emulator.refusals.add(
+                str(spec["operation"]),
+                str(spec["message"]),
+                status=int(spec.get("status", 400)),
+                code=spec.get("code"),
+                param=spec.get("param"),
+                count=spec.get("count"),
+            )
+            return JSONResponse({"ok": True})
         emulator.faults.add(
             int(spec["status"]),
             now=emulator.monotonic(),

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from cost_watcher_support import EC2, SETTINGS, START, baseline, hourly, normal_cost
+from cost_watcher_support import EC2, S3, SETTINGS, START, baseline, hourly, normal_cost
 from sqlalchemy import Engine, func, select
 
 from finance_pack.agents.cost_watcher.watcher import CostWatcher
@@ -114,6 +114,22 @@ def test_another_currency_is_converted_with_the_configured_rate_or_refused(
         watcher.ingest([hourly(EC2, 11, "40.00"), hourly(EC2, 12, "40.00", "GBP")], clock.now())
     assert refused.value.location == "[1].currency"
     assert count_points(engine) == 11  # the whole batch was refused
+
+
+def test_a_new_series_takes_its_first_points_currency_for_the_whole_batch(
+    engine: Engine, clock: FakeClock
+) -> None:
+    watcher = CostWatcher(engine, SETTINGS)
+    with pytest.raises(PointError) as refused:
+        watcher.ingest([hourly(S3, 0, "40.00"), hourly(S3, 1, "40.00", "GBP")], clock.now())
+    assert refused.value.location == "[1].currency"
+    assert count_points(engine) == 0
+
+    watcher.ingest([hourly(S3, 0, "40.00"), hourly(S3, 1, "40.00", "EUR")], clock.now())
+    with engine.connect() as connection:
+        rows = connection.execute(select(watcher_points).order_by(watcher_points.c.id)).all()
+    stored = [(Decimal(row.cost), row.currency) for row in rows]
+    assert stored == [(Decimal("40"), "USD"), (Decimal("44"), "USD")]
 
 
 def test_a_credit_is_recorded_without_alerting_or_moving_the_baseline(

@@ -78,6 +78,7 @@ def test_killed_after_any_step_every_invoice_is_delivered_exactly_once(
         for m in sandbox.invoice_messages()
     )
     assert posted == Counter({invoice_id: 1 for invoice_id in requested})
+    assert _pdfs_in_threads(sandbox) == {invoice_id: 1 for invoice_id in requested}
     with sandbox.engine.connect() as connection:
         amounts = {r.id: r.amount_minor for r in list_invoices(connection, limit=None)}
     for stripe_invoice in stripe_invoices:
@@ -90,3 +91,31 @@ def _all_delivered(sandbox: InvoiceSandbox) -> bool:
     with sandbox.engine.connect() as connection:
         statuses = {r.status for r in list_invoices(connection, limit=None)}
     return statuses == {"delivered"}
+
+
+def _pdfs_in_threads(sandbox: InvoiceSandbox) -> dict[str, int]:
+    """PDF files shared in each invoice message's thread, by our invoice id."""
+    messages = sandbox.slack.emulator.messages()
+    return {
+        str(parent["metadata"]["event_payload"]["key"]): sum(  # type: ignore[index]
+            1
+            for reply in messages
+            if reply["thread_ts"] == parent["ts"] and reply["ts"] != parent["ts"]
+            for shared in reply.get("files") or []  # type: ignore[attr-defined]
+            if str(shared["name"]).endswith(".pdf")
+        )
+        for parent in sandbox.invoice_messages()
+    }
+
+
+def test_killed_between_the_pdf_upload_and_its_record_the_thread_has_one_pdf(
+    sandbox: InvoiceSandbox, installed_target: Path
+) -> None:
+    _short_lease(installed_target)
+    record = sandbox.request(amount="321.50")
+    crashed = _run_worker(installed_target, "called:slack_pdf")
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
+    assert _pdfs_in_threads(sandbox) == {record.id: 1}  # uploaded, but not recorded
+    assert _run_worker(installed_target, None).returncode == 0
+    wait_until(lambda: _all_delivered(sandbox), 30)
+    assert _pdfs_in_threads(sandbox) == {record.id: 1}
