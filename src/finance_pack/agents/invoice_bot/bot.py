@@ -36,6 +36,7 @@ from finance_pack.providers.slack import (
     SlackPermanentError,
     SlackTransientError,
 )
+from finance_pack.providers.slack.delivery import post_once
 from finance_pack.providers.stripe import (
     StripeGateway,
     StripeRejectedError,
@@ -283,17 +284,19 @@ class InvoiceBot:
         """Posted in the invoices channel (the customer's channel is the customer's to read),
         found again by its metadata when an earlier attempt may have posted it."""
         channel = self.fallback_channel
-        if claim.maybe_posted:
-            oldest = record.requested_at - timedelta(hours=1)
-            found = self.slack.find_message(channel, FAILURE_EVENT, record.id, oldest)
-            if found is not None:
-                return found
-        with self.engine.connect() as connection:
-            customer = get_customer(connection, record.customer_id)
-        text = failure_text(record, customer.name if customer else record.customer_id)
-        return self.slack.post_message(
-            channel, text, metadata=MessageMetadata(FAILURE_EVENT, record.id)
+        metadata = MessageMetadata(FAILURE_EVENT, record.id)
+
+        def post() -> PostedMessage:
+            with self.engine.connect() as connection:
+                customer = get_customer(connection, record.customer_id)
+            text = failure_text(record, customer.name if customer else record.customer_id)
+            return self.slack.post_message(channel, text, metadata=metadata)
+
+        oldest = record.requested_at - timedelta(hours=1)
+        delivered = post_once(
+            self.slack, channel, metadata, post, maybe_posted=claim.maybe_posted, oldest=oldest
         )
+        return delivered.message
 
     def close(self) -> None:
         if self._pool is not None:
