@@ -1,7 +1,7 @@
 """The seasonal forecaster's model of one scope's daily spend, as the expected value.
 
-    y(t) = weekday_factor(weekday(t)) * (level + slope * t) * (1 + irregular)
-           + charge(day_of_month(t)) + noise
+    y(t) = weekday_factor(weekday(t)) * level * exp(growth * t) * (1 + irregular)
+           * (1 + shift_drift * t) + charge(day_of_month(t)) + noise
 
 - Weekday factors are medians per weekday over the last weeks, so one spike or a charge on
   the 1st does not move them.
@@ -9,17 +9,20 @@
   reserved-instance fees on the 1st, a monthly credit): a day of month whose excess (or
   shortfall) against the weekday-adjusted level stands out in at least two of the last three
   months.
-- Level and slope come from a weighted (recent days count more, by one of `HALF_LIVES`),
-  outlier-clipped regression with the charge days left out: robust, so a spike does not tilt
-  them. It starts no earlier than the last lasting level shift (`shifts.py`), so a long memory
-  does not average the level before a new service with the level after it.
+- Level and growth come from a weighted (recent days count more, by one of `HALF_LIVES`),
+  outlier-clipped fit with the charge days left out: robust, so a spike does not tilt them.
+  Growth compounds (spend grows by a share, not an amount). The fit starts no earlier than
+  the last lasting level shift (`shifts.py`), so a long memory does not average the level
+  before a new service with the level after it.
 - `irregular` puts back what that robustness throws away: spikes (a runaway job) and credits
   are part of expected spend, and spend with a 1 % chance of a 3x day has a mean above its
   median. It is the share of spend that lay beyond the clipping bounds over the last year.
+- `shift_drift` puts back what fitting from the last shift on throws away: a scope whose
+  level keeps jumping (mostly up, as services are added) will jump again (`ShiftHistory`).
 
-The trend is returned apart (`MonthEndParts.trend`) so that the caller can damp it by any
-factor without recomputing: the damping is chosen by back-testing on the scope's own history
-(see `calibration.py`).
+Every half-life is fitted and the growth damped by each of `DAMPINGS` (`MonthEndParts`), so
+that the caller can choose among them without recomputing: the choice is made by back-testing
+on the scope's own history (see `calibration.py`).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from finance_pack.domain.forecasting.base import ForecastRequest
-from finance_pack.domain.forecasting.shifts import last_shift
+from finance_pack.domain.forecasting.shifts import MIN_AFTER_DAYS, all_shifts, last_shift
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -39,10 +42,12 @@ WEEKDAY_WINDOW_WEEKS = 8
 #: Half-lives (days) of the level's weights, one fit each; the back-test picks one per scope
 #: (`calibration.py`). A short one follows a level shift within days, a long one averages
 #: the day-to-day noise of a steady scope away. Each fit looks back `LEVEL_WINDOW_HALF_LIVES`.
-HALF_LIVES = np.array([7.0, 14.0, 28.0, 56.0, 112.0])
+HALF_LIVES = np.array([7.0, 14.0, 28.0, 56.0, 112.0, 224.0, 448.0])
 LEVEL_WINDOW_HALF_LIVES = 4
 #: The half-life used without a back-test to choose one (a short history).
 DEFAULT_HALF_LIFE = 1
+#: Growth dampings tried: 0 keeps the level, 1 compounds the fitted growth to the month's end.
+DAMPINGS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
 #: The window of the short-history fallback's spread.
 LEVEL_WINDOW_DAYS = 56
 CHARGE_LOOKBACK_MONTHS = 3
@@ -51,6 +56,12 @@ CHARGE_MIN_MONTHS = 2
 IRREGULAR_WINDOW_DAYS = 364
 IRREGULAR_BLOCK_DAYS = 28
 CLIP_SPREADS = 3.0
+#: Level shifts are rarer still: their expected drift is measured over up to two years, and
+#: only from at least half a year of history.
+SHIFT_WINDOW_DAYS = 730
+SHIFT_MIN_DAYS = 182
+#: A single shift is a new regime (a service added), not yet a habit of jumping.
+MIN_RECURRING_SHIFTS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +109,13 @@ class MonthSpan:
 
 @dataclass(frozen=True, slots=True)
 class MonthEndParts:
-    """Expected spend of the month's days still to come, one entry per half-life in
-    `HALF_LIVES`, split so the trend can be damped: remaining = base + damping * trend."""
+    """Expected spend of the month's days still to come: `table[h, d]` for the level's
+    half-life `HALF_LIVES[h]` and the growth damped by `DAMPINGS[d]`."""
 
-    base: FloatArray
-    trend: FloatArray
+    table: FloatArray
 
-    def remaining(self, half_life: int, damping: float) -> float:
-        return float(self.base[half_life] + damping * self.trend[half_life])
+    def remaining(self, half_life: int, damping: int) -> float:
+        return float(self.table[half_life, damping])
 
 
 def month_spans(history: DailyArray, first_day: date, count: int) -> list[MonthSpan]:
@@ -120,26 +130,34 @@ def month_spans(history: DailyArray, first_day: date, count: int) -> list[MonthS
 
 
 def remaining_parts(
-    history: DailyArray, month: MonthSpan, cutoff: int, charges: FloatArray, irregular: float
+    history: DailyArray,
+    month: MonthSpan,
+    cutoff: int,
+    charges: FloatArray,
+    irregular: float,
+    drift: float = 0.0,
 ) -> MonthEndParts:
-    """Expected spend of the month's days from index `cutoff` to its end."""
+    """Expected spend of the month's days from index `cutoff` to its end, with `irregular`
+    (`irregular_share`) and the expected drift of the level by shifts (`shift_drift`)."""
     month_end = month.start + month.days
     if cutoff >= month_end or cutoff <= 0:
-        return MonthEndParts(np.zeros(HALF_LIVES.size), np.zeros(HALF_LIVES.size))
+        return MonthEndParts(np.zeros((HALF_LIVES.size, DAMPINGS.size)))
     factors = weekday_factors(history, cutoff)
     since = level_since(history, cutoff, factors, charges)
     fits = np.array(
         [
-            level_and_slope(history, cutoff, factors, charges, half_life, since)
+            level_and_growth(history, cutoff, factors, charges, half_life, since)
             for half_life in HALF_LIVES
         ]
     )
     steps = np.arange(month_end - cutoff) + 0.5
-    ahead = factors[history.weekdays(cutoff, month_end)] * (1.0 + irregular)
+    # A shift in the last `MIN_AFTER_DAYS` cannot be seen yet: it is as likely as any to come.
+    unseen = drift * (steps + MIN_AFTER_DAYS)
+    ahead = factors[history.weekdays(cutoff, month_end)] * (1.0 + irregular) * (1.0 + unseen)
     upcoming_charges = float(charges[cutoff - month.start + 1 : month.days + 1].sum())
-    return MonthEndParts(
-        float(ahead.sum()) * fits[:, 0] + upcoming_charges, float(ahead @ steps) * fits[:, 1]
-    )
+    # growth[h, d, step]: each fit's daily growth, damped, compounded over the days ahead.
+    growth = np.exp(fits[:, 1, None, None] * DAMPINGS[None, :, None] * steps[None, None, :])
+    return MonthEndParts(fits[:, 0, None] * (growth @ ahead) + upcoming_charges)
 
 
 def weekday_factors(history: DailyArray, cutoff: int) -> FloatArray:
@@ -191,17 +209,55 @@ def level_since(history: DailyArray, cutoff: int, factors: FloatArray, charges: 
     """Index from which the level may be fitted: the last lasting level shift before `cutoff`
     (see `shifts.py`), else the start of the longest window."""
     start = max(0, cutoff - int(LEVEL_WINDOW_HALF_LIVES * HALF_LIVES[-1]))
-    expected = factors[history.weekdays(start, cutoff)]
-    adjusted = history.values[start:cutoff] / np.maximum(expected, 0.05)
-    # Fees and credits on their day are not the level: those days count as a typical day.
-    fixed = charges[history.days_of_month[start:cutoff]] != 0
-    if fixed.any() and not fixed.all():
-        adjusted[fixed] = median(adjusted[~fixed])
-    shift = last_shift(adjusted)
+    shift = last_shift(_level_series(history, start, cutoff, factors, charges))
     return start if shift is None else start + shift
 
 
-def level_and_slope(
+@dataclass(frozen=True, slots=True)
+class ShiftHistory:
+    """What the level shifts seen so far say about the rest of the month.
+
+    `drift`: expected relative change of the level per day by shifts still to come. The level
+    is fitted from the last shift on (`level_since`), so its trend cannot know that this
+    scope's level keeps jumping, and by how much on average: a scope whose shifts are mostly
+    up (services added) would be forecast low in every month before its next one. It is the
+    shifts' relative sizes, summed, per day of history, once shifts recur; a single shift is a
+    change of regime and says nothing of the next.
+
+    `one_off`: the index of that single shift, else None: the months around it are no guide to
+    ordinary months (`calibration.py`).
+    """
+
+    drift: float = 0.0
+    one_off: int | None = None
+
+
+def shift_history(history: DailyArray, cutoff: int, charges: FloatArray) -> ShiftHistory:
+    """The level shifts before `cutoff`, over up to `SHIFT_WINDOW_DAYS` of history."""
+    start = max(0, cutoff - SHIFT_WINDOW_DAYS)
+    if cutoff - start < SHIFT_MIN_DAYS:
+        return ShiftHistory()
+    factors = weekday_factors(history, cutoff)
+    shifts = all_shifts(_level_series(history, start, cutoff, factors, charges))
+    if len(shifts) < MIN_RECURRING_SHIFTS:
+        return ShiftHistory(one_off=start + shifts[0][0] if shifts else None)
+    return ShiftHistory(drift=sum(size for _, size in shifts) / (cutoff - start))
+
+
+def _level_series(
+    history: DailyArray, start: int, cutoff: int, factors: FloatArray, charges: FloatArray
+) -> FloatArray:
+    """Weekday-adjusted daily spend from `start` to `cutoff`, fees and credits on their day
+    counting as a typical day (they are not the level)."""
+    expected = factors[history.weekdays(start, cutoff)]
+    adjusted = history.values[start:cutoff] / np.maximum(expected, 0.05)
+    fixed = charges[history.days_of_month[start:cutoff]] != 0
+    if fixed.any() and not fixed.all():
+        adjusted[fixed] = median(adjusted[~fixed])
+    return adjusted
+
+
+def level_and_growth(
     history: DailyArray,
     cutoff: int,
     factors: FloatArray,
@@ -209,8 +265,14 @@ def level_and_slope(
     half_life: float,
     since: int = 0,
 ) -> tuple[float, float]:
-    """Weekday-adjusted spend level at `cutoff` and its slope per day, robust to spikes, fitted
-    on the days from `since` on at most."""
+    """Weekday-adjusted spend level at `cutoff` and its growth rate per day (continuously
+    compounded), robust to spikes, fitted on the days from `since` on at most.
+
+    Spend grows by a share a month, not by an amount: a straight line fitted to compounding
+    spend lies below it at the latest days (the curve is convex), which biased the forecast
+    low. The rate is the slope of the logarithm; the level is then the weighted mean of the
+    detrended spend, a mean and not the geometric mean that the logarithm alone would give.
+    """
     start = max(since, cutoff - int(LEVEL_WINDOW_HALF_LIVES * half_life))
     if start >= cutoff:
         return 0.0, 0.0
@@ -227,9 +289,11 @@ def level_and_slope(
     clipped = np.clip(adjusted, centre - CLIP_SPREADS * spread, centre + CLIP_SPREADS * spread)
     steps = (index[usable] - cutoff + 0.5).astype(np.float64)
     weights = 0.5 ** (-steps / half_life)
-    if clipped.size < 7:
+    if clipped.size < 7 or np.any(clipped <= 0):
+        # Too few days for a rate, or spend that is not all positive (no logarithm): level only.
         return float(np.average(clipped, weights=weights)), 0.0
-    return _weighted_line(steps, clipped, weights)
+    rate = _weighted_slope(steps, np.log(clipped), weights)
+    return float(np.average(clipped * np.exp(-rate * steps), weights=weights)), rate
 
 
 def irregular_share(history: DailyArray, cutoff: int, charges: FloatArray) -> float:
@@ -261,14 +325,13 @@ def irregular_shares(history: DailyArray, cutoff: int, charges: FloatArray) -> t
     return float(outside[outside > 0].sum()) / kept, float(-outside[outside < 0].sum()) / kept
 
 
-def _weighted_line(x: FloatArray, y: FloatArray, weights: FloatArray) -> tuple[float, float]:
-    """Weighted least-squares intercept (at x = 0) and slope of y on x."""
+def _weighted_slope(x: FloatArray, y: FloatArray, weights: FloatArray) -> float:
+    """Weighted least-squares slope of y on x."""
     total = float(weights.sum())
     mean_x = float(weights @ x) / total
     mean_y = float(weights @ y) / total
     spread_x = float(weights @ (x - mean_x) ** 2)
-    slope = float(weights @ ((x - mean_x) * (y - mean_y))) / spread_x if spread_x > 0 else 0.0
-    return mean_y - slope * mean_x, slope
+    return float(weights @ ((x - mean_x) * (y - mean_y))) / spread_x if spread_x > 0 else 0.0
 
 
 def median(values: FloatArray) -> float:

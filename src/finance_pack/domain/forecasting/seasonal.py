@@ -31,18 +31,24 @@ from finance_pack.domain.forecasting.daily_model import (
     CHARGE_LOOKBACK_MONTHS,
     DEFAULT_HALF_LIFE,
     LEVEL_WINDOW_DAYS,
+    SHIFT_WINDOW_DAYS,
     DailyArray,
+    FloatArray,
     MonthSpan,
+    ShiftHistory,
     irregular_share,
     irregular_shares,
     median,
     recurring_charges,
     remaining_parts,
+    shift_history,
     weekday_factors,
 )
 
-#: Days of history the seasonal forecaster can use; cost stores may fetch this much.
-HISTORY_DAYS_WANTED = 31 * (CALIBRATION_MONTHS + CHARGE_LOOKBACK_MONTHS + 1)
+#: Days of history the seasonal forecaster can use; cost stores may fetch this much. Level
+#: shifts are rare, so how often and how far this scope's level jumps is measured over this
+#: much (`SHIFT_WINDOW_DAYS`); the replayed months need `CALIBRATION_MONTHS` of it.
+HISTORY_DAYS_WANTED = max(SHIFT_WINDOW_DAYS, 31 * (CALIBRATION_MONTHS + CHARGE_LOOKBACK_MONTHS + 1))
 #: Normal quantile of an 80 % two-sided interval.
 Z_80 = 1.2816
 #: Monthly drift of the level that a short history cannot rule out (growth or decline).
@@ -73,12 +79,17 @@ class SeasonalForecaster:
         if history is None:
             return None
         month_to_date = request.month_to_date()
-        calibration = calibrate(history, request.first_day, request.observed_days)
         month = MonthSpan(history.index(request.first_day), request.days_in_month)
+        cutoff = history.index(request.cutoff)
+        charges = recurring_charges(history, month)
+        shifts = shift_history(history, cutoff, charges)
+        calibration = calibrate(history, request.first_day, request.observed_days, shifts.one_off)
         estimate = (
-            _short_history_estimate(history, month, request, float(month_to_date))
+            _short_history_estimate(history, month, cutoff, charges, float(month_to_date))
             if calibration is None
-            else _calibrated_estimate(history, month, request, float(month_to_date), calibration)
+            else _calibrated_estimate(
+                history, month, cutoff, charges, shifts, float(month_to_date), calibration
+            )
         )
         return Forecast(
             request.rounded(month_to_date + Decimal(repr(estimate.remaining))),
@@ -92,29 +103,27 @@ class SeasonalForecaster:
 def _calibrated_estimate(
     history: DailyArray,
     month: MonthSpan,
-    request: ForecastRequest,
+    cutoff: int,
+    charges: FloatArray,
+    shifts: ShiftHistory,
     month_to_date: float,
     calibration: Calibration,
 ) -> _Estimate:
-    cutoff = history.index(request.cutoff)
-    charges = recurring_charges(history, month)
     irregular = irregular_share(history, cutoff, charges)
-    remaining = remaining_parts(history, month, cutoff, charges, irregular).remaining(
-        calibration.half_life, calibration.damping
+    remaining = calibration.remaining(
+        remaining_parts(history, month, cutoff, charges, irregular, shifts.drift)
     )
     low, high = calibration.interval(month_to_date + remaining)
     return _Estimate(remaining, low, high)
 
 
 def _short_history_estimate(
-    history: DailyArray, month: MonthSpan, request: ForecastRequest, month_to_date: float
+    history: DailyArray, month: MonthSpan, cutoff: int, charges: FloatArray, month_to_date: float
 ) -> _Estimate:
-    cutoff = history.index(request.cutoff)
-    charges = recurring_charges(history, month)
     # A month of history cannot tell a spike from a fee that recurs on the same day next
     # month (already in the month-to-date): extrapolate neither...
     remaining = remaining_parts(history, month, cutoff, charges, 0.0).remaining(
-        DEFAULT_HALF_LIFE, 0.0
+        DEFAULT_HALF_LIFE, 0
     )
     point = month_to_date + remaining
     spread = _short_history_spread(history, cutoff, remaining, month.start + month.days)

@@ -55,6 +55,20 @@ def last_shift(adjusted: FloatArray) -> int | None:
     return _split(adjusted, SIDE_DAYS + strongest, before[strongest], after[strongest])
 
 
+def all_shifts(adjusted: FloatArray) -> list[tuple[int, float]]:
+    """Every lasting level shift found in `adjusted`, newest first (the last one, then the last
+    one before it, and so on): its index and relative size (level after / level before - 1)."""
+    found: list[tuple[int, float]] = []
+    end = adjusted.size
+    while (shift := last_shift(adjusted[:end])) is not None and shift > 0:
+        before = _median(adjusted[max(0, shift - SIDE_DAYS) : shift])
+        after = _median(adjusted[shift : min(end, shift + SIDE_DAYS)])
+        if before > 0:
+            found.append((shift, after / before - 1.0))
+        end = shift
+    return found
+
+
 def _split(adjusted: FloatArray, near: int, level_before: float, level_after: float) -> int:
     """The day from which the days up to `near` + `SIDE_DAYS` lie nearer `level_after` (most
     in total), searching from `near` - `SIDE_DAYS`."""
