@@ -21,7 +21,9 @@ from finance_pack.domain.forecasting.daily_model import (
     HALF_LIVES,
     DailyArray,
     level_and_growth,
+    level_since,
     shift_history,
+    weekday_factors,
 )
 from finance_pack.domain.forecasting.shifts import all_shifts, last_shift
 
@@ -232,3 +234,40 @@ def test_a_ramp_up_months_ago_does_not_widen_todays_interval() -> None:
         assert forecast is not None and forecast.low is not None and forecast.high is not None
         widths.append((forecast.high - forecast.low) / forecast.point)
     assert widths[1] < Decimal("1.5") * widths[0]
+
+
+def _ramped(days: int, ramp_at: int, seed: int, noise: float = 0.05) -> np.ndarray:
+    """About 100 a day, then a service ramping up to +50 % over 14 days from `ramp_at`."""
+    spend = 100.0 * np.random.default_rng(seed).lognormal(0.0, noise, days)
+    spend[ramp_at:] *= 1.0 + 0.5 * np.minimum(1.0, (np.arange(days - ramp_at) + 1) / 14)
+    return spend
+
+
+def _array(spend: np.ndarray) -> DailyArray:
+    first = date(2025, 11, 1)
+    array = DailyArray.from_request(ForecastRequest(_history(spend, first), 2025, 11, first))
+    assert array is not None
+    return array
+
+
+def test_a_ramp_inside_the_weekday_window_is_not_a_weekday_pattern() -> None:
+    # No weekday pattern at all; a service ramped up 30 days ago, inside the 8 weeks the
+    # weekday factors look at. Medians of raw spend per weekday straddle the step unevenly
+    # (one weekday gets 5 days after it, another 4) and came out 6-9 % off; relative to each
+    # week's own level, every weekday is within 4 % of the average day.
+    array = _array(_ramped(610, 580, seed=2))
+    assert np.all(np.abs(weekday_factors(array, 610) - 1.0) < 0.04)
+
+
+def test_the_level_is_fitted_from_the_top_of_a_ramp() -> None:
+    # A 14-day ramp from day 500: the shift is placed half-way up (about day 506), and, with
+    # two more weeks known, the level is fitted from the top of the ramp on (day 513).
+    spend = _ramped(560, 500, seed=11, noise=0.02)
+    array = _array(spend)
+    assert level_since(array, 560, weekday_factors(array, 560), np.zeros(32)) >= 512
+
+
+def test_a_shift_too_recent_to_see_past_its_ramp_is_fitted_from_its_placement() -> None:
+    spend = _ramped(525, 500, seed=11, noise=0.02)
+    array = _array(spend)
+    assert 503 <= level_since(array, 525, weekday_factors(array, 525), np.zeros(32)) <= 508

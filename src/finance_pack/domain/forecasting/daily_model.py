@@ -60,6 +60,10 @@ CLIP_SPREADS = 3.0
 #: only from at least half a year of history.
 SHIFT_WINDOW_DAYS = 730
 SHIFT_MIN_DAYS = 182
+#: The rest of a ramp after a shift's placement (`level_since`), and the days that must be
+#: known beyond it before it is skipped.
+RAMP_DAYS = 7
+RAMP_FIT_AFTER_DAYS = 14
 #: A single shift is a new regime (a service added), not yet a habit of jumping.
 MIN_RECURRING_SHIFTS = 2
 
@@ -161,12 +165,22 @@ def remaining_parts(
 
 
 def weekday_factors(history: DailyArray, cutoff: int) -> FloatArray:
-    """Spend of each weekday (Monday = 0) relative to the average day."""
+    """Spend of each weekday (Monday = 0) relative to the average day.
+
+    Each day is taken relative to its own week's median day, so that a level that moved
+    within the window (a service added, growth) does not pass for a weekday pattern; then the
+    median over the weeks, so that one spike or a charge on the 1st does not move it either.
+    """
     weeks = min(WEEKDAY_WINDOW_WEEKS, cutoff // 7)
     if weeks < 2:
         return np.ones(7)
     start = cutoff - 7 * weeks
-    medians = _column_medians(history.values[start:cutoff].reshape(weeks, 7))
+    table = history.values[start:cutoff].reshape(weeks, 7)
+    week_levels = _column_medians(table.T)
+    usable = week_levels > 0
+    if usable.sum() < 2:
+        return np.ones(7)
+    medians = _column_medians(table[usable] / week_levels[usable, None])
     mean = float(medians.mean())
     if mean <= 0:
         return np.ones(7)
@@ -207,10 +221,18 @@ def recurring_charges(history: DailyArray, month: MonthSpan) -> FloatArray:
 
 def level_since(history: DailyArray, cutoff: int, factors: FloatArray, charges: FloatArray) -> int:
     """Index from which the level may be fitted: the last lasting level shift before `cutoff`
-    (see `shifts.py`), else the start of the longest window."""
+    (see `shifts.py`), else the start of the longest window.
+
+    A shift is placed where the days turn nearer the new level than the old, which on a
+    service scaling up over a fortnight is half-way up its ramp: once `RAMP_FIT_AFTER_DAYS`
+    more days are known, the fit starts `RAMP_DAYS` later, on the level it ramped up to.
+    """
     start = max(0, cutoff - int(LEVEL_WINDOW_HALF_LIVES * HALF_LIVES[-1]))
     shift = last_shift(_level_series(history, start, cutoff, factors, charges))
-    return start if shift is None else start + shift
+    if shift is None:
+        return start
+    since = start + shift
+    return since + RAMP_DAYS if cutoff - since >= RAMP_DAYS + RAMP_FIT_AFTER_DAYS else since
 
 
 @dataclass(frozen=True, slots=True)

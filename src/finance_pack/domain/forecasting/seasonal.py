@@ -28,7 +28,6 @@ from finance_pack.domain.forecasting.calibration import (
     calibrate,
 )
 from finance_pack.domain.forecasting.daily_model import (
-    CHARGE_LOOKBACK_MONTHS,
     DEFAULT_HALF_LIFE,
     LEVEL_WINDOW_DAYS,
     SHIFT_WINDOW_DAYS,
@@ -45,10 +44,11 @@ from finance_pack.domain.forecasting.daily_model import (
     weekday_factors,
 )
 
-#: Days of history the seasonal forecaster can use; cost stores may fetch this much. Level
-#: shifts are rare, so how often and how far this scope's level jumps is measured over this
-#: much (`SHIFT_WINDOW_DAYS`); the replayed months need `CALIBRATION_MONTHS` of it.
-HISTORY_DAYS_WANTED = max(SHIFT_WINDOW_DAYS, 31 * (CALIBRATION_MONTHS + CHARGE_LOOKBACK_MONTHS + 1))
+#: Days of history the seasonal forecaster can use; cost stores fetch this much. Each replayed
+#: month (`calibration.py`) sees as much history before it as the month forecast now does:
+#: two years (`SHIFT_WINDOW_DAYS`, over which rare level shifts are counted), so that its
+#: errors are errors of the same forecaster.
+HISTORY_DAYS_WANTED = SHIFT_WINDOW_DAYS + 31 * CALIBRATION_MONTHS
 #: Normal quantile of an 80 % two-sided interval.
 Z_80 = 1.2816
 #: Monthly drift of the level that a short history cannot rule out (growth or decline).
