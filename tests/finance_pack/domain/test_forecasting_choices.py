@@ -17,8 +17,8 @@ from finance_pack.domain.forecasting.calibration import (
     model_scores,
 )
 from finance_pack.domain.forecasting.daily_model import (
-    DAMPINGS,
     HALF_LIVES,
+    MODELS_PER_HALF_LIFE,
     DailyArray,
     level_and_growth,
     level_since,
@@ -64,25 +64,25 @@ def test_the_choice_ignores_one_month_of_huge_errors() -> None:
 
 
 def _scores(best_by_half_life: list[float]) -> np.ndarray:
-    """A score table: each half-life's best damping (index 1) scores as given, the others
-    0.5 worse in steps (index 3 next best, then 0, 4, 2)."""
-    table = np.empty((HALF_LIVES.size, DAMPINGS.size))
+    """A score table: each half-life's best model (damping index 1) scores as given, the
+    others worse in steps (index 3 next best, then 0, the flat level 5, then 4, 2)."""
+    table = np.empty((HALF_LIVES.size, MODELS_PER_HALF_LIFE))
     for row, best in enumerate(best_by_half_life):
-        table[row] = [best + 1.0, best, best + 2.0, best + 0.5, best + 1.5]
+        table[row] = [best + 1.0, best, best + 2.0, best + 0.5, best + 1.5, best + 1.2]
     return table.ravel()
 
 
 def test_the_longest_memory_about_as_good_as_the_best_is_chosen() -> None:
     # Half-life 28 days (row 2) scores best, 10.0; 112 days (row 4) scores 10.8, within 10 %;
-    # 224 and 448 days are clearly worse. So 112 days, its three best dampings averaged.
-    weights = choose(_scores([14.0, 12.0, 10.0, 10.5, 10.8, 11.5, 13.0])).reshape(7, 5)
-    expected = np.zeros((7, 5))
+    # 224 and 448 days are clearly worse. So 112 days, its three best models averaged.
+    weights = choose(_scores([14.0, 12.0, 10.0, 10.5, 10.8, 11.5, 13.0])).reshape(7, 6)
+    expected = np.zeros((7, 6))
     expected[4, [1, 3, 0]] = 1 / 3
     assert np.allclose(weights, expected)
 
 
 def test_a_clearly_better_short_memory_is_kept() -> None:
-    weights = choose(_scores([14.0, 10.0, 11.2, 12.0, 13.0, 14.0, 15.0])).reshape(7, 5)
+    weights = choose(_scores([14.0, 10.0, 11.2, 12.0, 13.0, 14.0, 15.0])).reshape(7, 6)
     assert weights[1].sum() == 1.0 and weights[1, 1] == weights[1, 3] == weights[1, 0]
 
 
@@ -115,9 +115,25 @@ def test_compounding_growth_is_fitted_as_compounding() -> None:
     array = DailyArray.from_request(ForecastRequest(history, 2025, 11, date(2025, 11, 11)))
     assert array is not None
     cutoff = 610
-    level, growth = level_and_growth(array, cutoff, np.ones(7), np.zeros(32), 112.0)
-    assert abs(level / (100.0 * np.exp(rate * (cutoff - 0.5))) - 1) < 1e-4
-    assert abs(growth / rate - 1) < 1e-3
+    fit = level_and_growth(array, cutoff, np.ones(7), np.zeros(32), 112.0)
+    assert abs(fit.level / (100.0 * np.exp(rate * (cutoff - 0.5))) - 1) < 1e-4
+    assert abs(fit.growth / rate - 1) < 1e-3
+
+
+def test_every_memory_also_offers_a_level_without_trend() -> None:
+    # Spend rising 1 % a day, without noise. A 7-day half-life looks back 28 days: its trend
+    # fit finds the level at the cutoff (the end of the rise); its flat level is the plain
+    # weighted mean of those 28 days, weights halving every 7 days back.
+    days = np.arange(600)
+    spend = 100.0 * np.exp(0.01 * days)
+    array = _array(spend)
+    fit = level_and_growth(array, 600, np.ones(7), np.zeros(32), 7.0)
+    steps = np.arange(-28, 0) + 0.5
+    weights = 0.5 ** (-steps / 7.0)
+    expected_flat = float(np.average(100.0 * np.exp(0.01 * days[-28:]), weights=weights))
+    assert abs(fit.flat / expected_flat - 1) < 1e-6
+    assert abs(fit.level / (100.0 * np.exp(0.01 * 599.5)) - 1) < 1e-4
+
 
 
 def test_after_a_step_up_the_forecast_follows_the_new_level() -> None:
@@ -147,7 +163,7 @@ def test_on_a_steady_noisy_scope_the_back_test_picks_a_long_half_life() -> None:
     assert array is not None
     calibration = calibrate(array, first, request.observed_days)
     assert calibration is not None
-    chosen = calibration.weights.reshape(HALF_LIVES.size, DAMPINGS.size).sum(axis=1) > 0
+    chosen = calibration.weights.reshape(HALF_LIVES.size, MODELS_PER_HALF_LIFE).sum(axis=1) > 0
     assert HALF_LIVES[chosen].min() >= 56
 
 

@@ -3,10 +3,11 @@
 For the same day of month (and two days either side) in each of the previous (up to 12)
 months it replays the model, seeing only the days before that cutoff, and records the month-end
 forecast of every model: each level half-life in `HALF_LIVES` with each growth damping in
-`DAMPINGS`. Each model is scored by its mean absolute relative error, its worst fifth capped
-(so one month of a service ramping up does not decide). Then, as with the one-standard-error
+`DAMPINGS`, and with no trend at all (`LevelFit.flat`). Each model is scored by its mean
+absolute relative error, its worst fifth capped (so one month of a service ramping up does not
+decide). Then, as with the one-standard-error
 rule, the simplest model that is about as good is preferred: the longest half-life whose
-score is within `PARSIMONY_TOLERANCE` of the best, with its best few dampings averaged. A
+score is within `PARSIMONY_TOLERANCE` of the best, with its best few models averaged. A
 replay of a dozen months cannot tell near-equal models apart, and picking the luckiest of
 them chases noise. The errors of that forecast in the replayed months, recent months weighted
 more, give the 80 % interval. Calibrated on the scope's own history rather than on an assumed
@@ -22,8 +23,8 @@ from datetime import date
 import numpy as np
 
 from finance_pack.domain.forecasting.daily_model import (
-    DAMPINGS,
     HALF_LIVES,
+    MODELS_PER_HALF_LIFE,
     DailyArray,
     FloatArray,
     MonthEndParts,
@@ -40,8 +41,8 @@ CALIBRATION_MONTHS = 12
 CHOICE_ERROR_QUANTILE = 0.8
 #: A longer memory is preferred unless a shorter one scores better by more than this share.
 PARSIMONY_TOLERANCE = 0.10
-#: How many of the chosen half-life's best dampings are averaged.
-DAMPINGS_AVERAGED = 3
+#: How many of the chosen half-life's best models (dampings, or no trend) are averaged.
+MODELS_AVERAGED = 3
 #: Older months count less in the interval, halving every this many months: a one-off jump
 #: (a service ramping up) a year ago should not keep the interval wide for ever.
 INTERVAL_RECENCY_HALF_LIFE_MONTHS = 6.0
@@ -55,9 +56,9 @@ INTERVAL_TAIL = 0.10
 
 @dataclass(frozen=True, slots=True)
 class ReplayErrors:
-    """The month-end forecasts of every model (a column each: half-life major, damping minor)
-    at comparable cutoffs of earlier months (a row each), the actual month-end of each row,
-    and the age of its month (0 for last month, 1 for the one before, ...)."""
+    """The month-end forecasts of every model (a column each: half-life major, then the models
+    of `MonthEndParts`) at comparable cutoffs of earlier months (a row each), the actual
+    month-end of each row, and the age of its month (0 for last month, 1 for the one before)."""
 
     predicted: FloatArray
     actual: FloatArray
@@ -164,15 +165,15 @@ def model_scores(absolute_errors: FloatArray) -> FloatArray:
 
 
 def choose(scores: FloatArray) -> FloatArray:
-    """Weights over the models scored `scores` (half-life major, damping minor): the longest
+    """Weights over the models scored `scores` (half-life major, model minor): the longest
     half-life scoring within `PARSIMONY_TOLERANCE` of the best model, with its
-    `DAMPINGS_AVERAGED` best dampings counting equally."""
-    table = scores.reshape(HALF_LIVES.size, DAMPINGS.size)
+    `MODELS_AVERAGED` best models counting equally."""
+    table = scores.reshape(HALF_LIVES.size, MODELS_PER_HALF_LIFE)
     acceptable = table.min(axis=1) <= table.min() * (1 + PARSIMONY_TOLERANCE)
     half_life = int(np.flatnonzero(acceptable)[-1])
-    dampings = np.argsort(table[half_life], kind="stable")[:DAMPINGS_AVERAGED]
+    models = np.argsort(table[half_life], kind="stable")[:MODELS_AVERAGED]
     weights = np.zeros_like(table)
-    weights[half_life, dampings] = 1.0 / dampings.size
+    weights[half_life, models] = 1.0 / models.size
     return weights.ravel()
 
 

@@ -48,6 +48,10 @@ LEVEL_WINDOW_HALF_LIVES = 4
 DEFAULT_HALF_LIFE = 1
 #: Growth dampings tried: 0 keeps the level, 1 compounds the fitted growth to the month's end.
 DAMPINGS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+#: Models per half-life: the trend fit with each damping, and the flat level (`LevelFit`),
+#: which is the last.
+MODELS_PER_HALF_LIFE = DAMPINGS.size + 1
+FLAT_MODEL = DAMPINGS.size
 #: The window of the short-history fallback's spread.
 LEVEL_WINDOW_DAYS = 56
 CHARGE_LOOKBACK_MONTHS = 3
@@ -113,13 +117,30 @@ class MonthSpan:
 
 @dataclass(frozen=True, slots=True)
 class MonthEndParts:
-    """Expected spend of the month's days still to come: `table[h, d]` for the level's
-    half-life `HALF_LIVES[h]` and the growth damped by `DAMPINGS[d]`."""
+    """Expected spend of the month's days still to come: `table[h, m]` for the level's
+    half-life `HALF_LIVES[h]` and model `m`: the fitted level with its growth damped by
+    `DAMPINGS[m]`, or, in the last column, the flat level (`LevelFit.flat`)."""
 
     table: FloatArray
 
-    def remaining(self, half_life: int, damping: int) -> float:
-        return float(self.table[half_life, damping])
+    def remaining(self, half_life: int, model: int) -> float:
+        return float(self.table[half_life, model])
+
+
+@dataclass(frozen=True, slots=True)
+class LevelFit:
+    """The weekday-adjusted level at the cutoff and its growth rate per day (continuously
+    compounded); and `flat`, the level of a fit without trend (the weighted mean: simple
+    exponential smoothing). A trend fit's level at the cutoff carries the trend to the last
+    day, which on a flat scope only adds the noise of the slope; the replay decides."""
+
+    level: float
+    growth: float
+    flat: float
+
+    @classmethod
+    def without_trend(cls, level: float) -> LevelFit:
+        return cls(level, 0.0, level)
 
 
 def month_spans(history: DailyArray, first_day: date, count: int) -> list[MonthSpan]:
@@ -145,23 +166,26 @@ def remaining_parts(
     (`irregular_share`) and the expected drift of the level by shifts (`shift_drift`)."""
     month_end = month.start + month.days
     if cutoff >= month_end or cutoff <= 0:
-        return MonthEndParts(np.zeros((HALF_LIVES.size, DAMPINGS.size)))
+        return MonthEndParts(np.zeros((HALF_LIVES.size, MODELS_PER_HALF_LIFE)))
     factors = weekday_factors(history, cutoff)
     since = level_since(history, cutoff, factors, charges)
-    fits = np.array(
-        [
-            level_and_growth(history, cutoff, factors, charges, half_life, since)
-            for half_life in HALF_LIVES
-        ]
-    )
+    fits = [
+        level_and_growth(history, cutoff, factors, charges, half_life, since)
+        for half_life in HALF_LIVES
+    ]
+    levels = np.array([fit.level for fit in fits])
+    rates = np.array([fit.growth for fit in fits])
+    flats = np.array([fit.flat for fit in fits])
     steps = np.arange(month_end - cutoff) + 0.5
     # A shift in the last `MIN_AFTER_DAYS` cannot be seen yet: it is as likely as any to come.
     unseen = drift * (steps + MIN_AFTER_DAYS)
     ahead = factors[history.weekdays(cutoff, month_end)] * (1.0 + irregular) * (1.0 + unseen)
     upcoming_charges = float(charges[cutoff - month.start + 1 : month.days + 1].sum())
     # growth[h, d, step]: each fit's daily growth, damped, compounded over the days ahead.
-    growth = np.exp(fits[:, 1, None, None] * DAMPINGS[None, :, None] * steps[None, None, :])
-    return MonthEndParts(fits[:, 0, None] * (growth @ ahead) + upcoming_charges)
+    growth = np.exp(rates[:, None, None] * DAMPINGS[None, :, None] * steps[None, None, :])
+    trended = levels[:, None] * (growth @ ahead)
+    flat = flats[:, None] * float(ahead.sum())
+    return MonthEndParts(np.hstack([trended, flat]) + upcoming_charges)
 
 
 def weekday_factors(history: DailyArray, cutoff: int) -> FloatArray:
@@ -286,7 +310,7 @@ def level_and_growth(
     charges: FloatArray,
     half_life: float,
     since: int = 0,
-) -> tuple[float, float]:
+) -> LevelFit:
     """Weekday-adjusted spend level at `cutoff` and its growth rate per day (continuously
     compounded), robust to spikes, fitted on the days from `since` on at most.
 
@@ -297,25 +321,27 @@ def level_and_growth(
     """
     start = max(since, cutoff - int(LEVEL_WINDOW_HALF_LIVES * half_life))
     if start >= cutoff:
-        return 0.0, 0.0
+        return LevelFit.without_trend(0.0)
     index = np.arange(start, cutoff)
     expected = factors[history.weekdays(start, cutoff)]
     usable = (expected > 0.05) & (charges[history.days_of_month[start:cutoff]] == 0)
     if usable.sum() < 3:
         usable = expected > 0.05
     if not usable.any():
-        return float(history.values[start:cutoff].mean()), 0.0
+        return LevelFit.without_trend(float(history.values[start:cutoff].mean()))
     adjusted = history.values[start:cutoff][usable] / expected[usable]
     centre = median(adjusted)
     spread = 1.4826 * median(np.abs(adjusted - centre))
     clipped = np.clip(adjusted, centre - CLIP_SPREADS * spread, centre + CLIP_SPREADS * spread)
     steps = (index[usable] - cutoff + 0.5).astype(np.float64)
     weights = 0.5 ** (-steps / half_life)
+    flat = float(np.average(clipped, weights=weights))
     if clipped.size < 7 or np.any(clipped <= 0):
         # Too few days for a rate, or spend that is not all positive (no logarithm): level only.
-        return float(np.average(clipped, weights=weights)), 0.0
+        return LevelFit.without_trend(flat)
     rate = _weighted_slope(steps, np.log(clipped), weights)
-    return float(np.average(clipped * np.exp(-rate * steps), weights=weights)), rate
+    level = float(np.average(clipped * np.exp(-rate * steps), weights=weights))
+    return LevelFit(level, rate, flat)
 
 
 def irregular_share(history: DailyArray, cutoff: int, charges: FloatArray) -> float:
