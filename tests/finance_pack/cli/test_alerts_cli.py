@@ -38,6 +38,10 @@ def test_list_and_ack_an_incident_with_audit(brctl: Run, installed_target: Path)
     [row] = json.loads(out)
     assert (row["state"], row["severity"]) == ("open", "critical")
     assert Decimal("450") < Decimal(row["impact"]) < Decimal("462")  # 500 vs about 40 expected
+    only_open = brctl("finance", "alerts", "list", "--state", "open", "--format", "json")[1]
+    assert [r["id"] for r in json.loads(only_open)] == [row["id"]]
+    resolved = brctl("finance", "alerts", "list", "--state", "resolved", "--format", "json")
+    assert json.loads(resolved[1]) == []
     assert brctl("finance", "alerts", "ack", str(row["id"]))[0] == 0
     [acked] = json.loads(brctl("finance", "alerts", "list", "--format", "json")[1])
     assert acked["acked_by"].startswith("local:")
