@@ -33,6 +33,12 @@ from finance_pack.store import alerts as store
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 
+NO_SILENCES = (
+    "No silences in force. Silence a scope with: brctl finance alerts silence "
+    "--scope provider=aws --until 2026-12-24T00:00Z --reason 'planned load test'"
+)
+
+
 class IncidentState(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"
@@ -59,10 +65,11 @@ def list_cmd(
     engine = open_state(context)
     if silences:
         rows = [s.as_dict() for s in list_silences(engine, now())]
-        render(rows, fmt, title="Silences", columns=store.SILENCE_COLUMNS)
+        render(rows, fmt, title="Silences", columns=store.SILENCE_COLUMNS, empty=NO_SILENCES)
         return
     incidents = [incident_row(s) for s in store.list_incidents(engine, state=state and state.value)]
-    render(incidents, fmt, title="Incidents", columns=INCIDENT_COLUMNS)
+    empty = f"No {state.value + ' ' if state else ''}incidents."
+    render(incidents, fmt, title="Incidents", columns=INCIDENT_COLUMNS, empty=empty)
 
 
 @app.command("ack")

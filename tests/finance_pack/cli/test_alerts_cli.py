@@ -102,6 +102,18 @@ def test_csv_of_no_incidents_or_silences_still_has_its_header(
     assert silences == SILENCE_HEADER + "\n"
 
 
+def test_a_table_of_no_incidents_or_silences_says_so_in_words(
+    brctl: Run, installed_target: Path
+) -> None:
+    assert brctl("finance", "alerts", "list")[1] == "No incidents.\n"
+    assert brctl("finance", "alerts", "list", "--state", "open")[1] == "No open incidents.\n"
+    assert brctl("finance", "alerts", "list", "--silences")[1] == (
+        "No silences in force. Silence a scope with: brctl finance alerts silence "
+        "--scope provider=aws --until 2026-12-24T00:00Z --reason 'planned load test'\n"
+    )
+    assert brctl("finance", "alerts", "list", "--format", "json")[1] == "[]\n"
+
+
 def test_csv_columns_are_the_json_fields(brctl: Run, installed_target: Path) -> None:
     open_an_incident(installed_target)
     until = (datetime.now(UTC) + timedelta(days=1)).isoformat()
