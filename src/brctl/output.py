@@ -49,8 +49,13 @@ def render(
     title: str | None = None,
     columns: Sequence[str] | None = None,
     console: Console | None = None,
+    empty: str | None = None,
 ) -> None:
-    """Print `rows`; `columns` picks and orders the table and CSV columns (JSON keeps all)."""
+    """Print `rows`; `columns` picks and orders the table and CSV columns (JSON keeps all).
+
+    `empty` is what a person reads instead of a table without rows (say what to do next);
+    JSON stays `[]` and CSV its header line, so scripts see the same shape either way.
+    """
     console = console or Console(emoji=False)  # print text as it is: `:red_circle:` stays
     cols = list(columns or (rows[0].keys() if rows else []))
     if fmt is OutputFormat.JSON:
@@ -63,6 +68,9 @@ def render(
         for row in rows:
             writer.writerow({k: "" if row.get(k) is None else _cell(row.get(k)) for k in cols})
         print(buffer.getvalue(), end="")
+        return
+    if not rows and empty is not None:
+        console.print(empty, soft_wrap=True, markup=False, highlight=False)
         return
     headers = [col.replace("_", " ") for col in cols]
     cells = [[_cell(row.get(col)) for col in cols] for row in rows]

@@ -40,6 +40,11 @@ USAGE_ERRORS = [
         "brctl finance token create --help",
     ),
     (["roles", "bind"], "Missing argument 'subject'", "brctl roles bind --help"),
+    (
+        ["finance", "alerts", "list", "--state", "BOGUS"],
+        "error: Invalid value for '--state': 'BOGUS' is not one of 'open', 'resolved'.",
+        "brctl finance alerts list --help",
+    ),
 ]
 
 

@@ -17,8 +17,13 @@ from finance_pack.api.errors import problem_response
 
 
 class BodyTooLargeError(HTTPException):
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, detail=f"the request body is larger than {limit} bytes")
+    """`size` is the declared length, or (`at_least`) what a body without one had sent so far."""
+
+    def __init__(self, limit: int, size: int, *, at_least: bool = False) -> None:
+        sent = f"at least {size}" if at_least else str(size)
+        super().__init__(
+            413, detail=f"the request body is {sent} bytes, over the limit of {limit} bytes"
+        )
         self.hint = f"send at most {limit} bytes (api.max_body_bytes in finance.yaml)"
 
 
@@ -38,7 +43,7 @@ class BodyLimitMiddleware:
             return
         declared = _declared_length(scope)
         if declared is not None and declared > self.limit:
-            error = BodyTooLargeError(self.limit)
+            error = BodyTooLargeError(self.limit, declared)
             response = problem_response(413, error.detail, hint=error.hint)
             await response(scope, receive, send)
             return
@@ -52,7 +57,7 @@ class BodyLimitMiddleware:
             message = await receive()
             received += len(message.get("body", b"")) if message["type"] == "http.request" else 0
             if received > self.limit:
-                raise BodyTooLargeError(self.limit)
+                raise BodyTooLargeError(self.limit, received, at_least=True)
             return message
 
         return counted

@@ -104,6 +104,11 @@ _HINTS = {
 }
 
 
+# RFC 9110's names; Python 3.13 renamed these phrases, older versions keep the RFC 7231 ones,
+# and a client should not see a different title depending on the server's interpreter.
+_TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
 def problem_response(
     status: int,
     detail: str,
@@ -115,7 +120,7 @@ def problem_response(
     slug = _SLUGS.get(status, str(status))
     problem = Problem(
         type=f"{PROBLEM_TYPE_BASE}{slug}",
-        title=HTTPStatus(status).phrase,
+        title=_TITLES.get(status) or HTTPStatus(status).phrase,
         status=status,
         detail=detail,
         hint=hint or _HINTS.get(status, "see /docs for this operation"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -32,9 +33,22 @@ from finance_pack.store import alerts as store
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 
+NO_SILENCES = (
+    "No silences in force. Silence a scope with: brctl finance alerts silence "
+    "--scope provider=aws --until 2026-12-24T00:00Z --reason 'planned load test'"
+)
+
+
+class IncidentState(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
 @app.command("list")
 def list_cmd(
-    state: Annotated[str | None, typer.Option(help="open or resolved (default both).")] = None,
+    state: Annotated[
+        IncidentState | None, typer.Option(help="open or resolved (default both).")
+    ] = None,
     silences: Annotated[
         bool, typer.Option("--silences", help="List silences in force instead.")
     ] = False,
@@ -46,17 +60,16 @@ def list_cmd(
 
     Example: brctl finance alerts list --state open --format json
     """
-    if state not in (None, "open", "resolved"):
-        raise UsageError(f"--state {state!r}: expected open or resolved")
     context = open_context(target)
     authorize_cli(context, "alerts:read", acting_as)
     engine = open_state(context)
     if silences:
         rows = [s.as_dict() for s in list_silences(engine, now())]
-        render(rows, fmt, title="Silences", columns=store.SILENCE_COLUMNS)
+        render(rows, fmt, title="Silences", columns=store.SILENCE_COLUMNS, empty=NO_SILENCES)
         return
-    incidents = [incident_row(s) for s in store.list_incidents(engine, state=state)]
-    render(incidents, fmt, title="Incidents", columns=INCIDENT_COLUMNS)
+    incidents = [incident_row(s) for s in store.list_incidents(engine, state=state and state.value)]
+    empty = f"No {state.value + ' ' if state else ''}incidents."
+    render(incidents, fmt, title="Incidents", columns=INCIDENT_COLUMNS, empty=empty)
 
 
 @app.command("ack")

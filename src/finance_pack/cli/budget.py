@@ -36,6 +36,12 @@ from finance_pack.store.budgets import AnyBudgetEntry, BudgetEntry, entry_name
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 warnings_console = Console(stderr=True, soft_wrap=True)
 
+COLUMNS = ["name", "amount", "currency", "scope", "thresholds", "source", "updated_by", "error"]
+NO_BUDGETS = (
+    "No budgets yet. Set one with: brctl finance budget set platform --amount 5000 "
+    "--currency USD --threshold 80 (or declare it under budgets: in finance.yaml)"
+)
+
 
 def _scope_change(
     provider: list[str] | None,
@@ -191,7 +197,8 @@ def list_cmd(target: TargetOption = None, fmt: FormatOption = OutputFormat.TABLE
     rows = [_row(e) for e in entries]
     if fmt is OutputFormat.TABLE and not any(row["error"] for row in rows):
         rows = [{k: v for k, v in row.items() if k != "error"} for row in rows]
-    render(rows, fmt, title="Budgets")
+    columns = COLUMNS if fmt is OutputFormat.CSV else None  # the header even without rows
+    render(rows, fmt, title="Budgets", columns=columns, empty=NO_BUDGETS)
     broken = [entry_name(e) for e in entries if not isinstance(e, BudgetEntry)]
     if broken and fmt is OutputFormat.TABLE:
         warnings_console.print(

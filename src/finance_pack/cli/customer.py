@@ -23,6 +23,10 @@ from finance_pack.services.customers import add_customer, all_customers, custome
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 COLUMNS = ["id", "name", "email", "slack_channel", "default_currency", "stripe_customer_id"]
+NO_CUSTOMERS = (
+    'No customers yet. Add one with: brctl finance customer add acme --name "Acme Corp" '
+    "--email ap@acme.test --currency USD"
+)
 
 
 @app.command("add")
@@ -72,7 +76,8 @@ def list_cmd(
     context = open_context(target)
     authorize_cli(context, "invoices:read", acting_as)
     rows = [c.to_json() for c in all_customers(open_state(context))]
-    render(rows, fmt, title="Customers", columns=COLUMNS)  # JSON keeps every field
+    # JSON keeps every field
+    render(rows, fmt, title="Customers", columns=COLUMNS, empty=NO_CUSTOMERS)
 
 
 @app.command("show")

@@ -103,7 +103,19 @@ def list_cmd(
     with open_state(context).connect() as connection:
         records = list_invoices(connection, status=status, customer_id=customer, limit=limit)
     rows = [invoice_json(r) for r in records]
-    render(rows, fmt, title="Invoices", columns=COLUMNS)  # JSON keeps every field
+    empty = _no_invoices(status, customer)
+    render(rows, fmt, title="Invoices", columns=COLUMNS, empty=empty)  # JSON keeps every field
+
+
+def _no_invoices(status: str | None, customer: str | None) -> str:
+    """What to do when nothing matches: with no status asked for, the command that requests one."""
+    whose = f" for {customer}" if customer else ""
+    if status:
+        return f"No {status} invoices{whose}."
+    return (
+        f"No invoices{whose} yet. Request one with: brctl finance invoice create "
+        f"--customer {customer or 'acme'} --amount 1250.00 --currency usd --due-days 30"
+    )
 
 
 @app.command("show")

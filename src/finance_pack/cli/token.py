@@ -79,10 +79,21 @@ def list_cmd(
     authorize_cli(context, ROLES_WRITE, acting_as)
     engine = open_state(context)
     at = now()
-    records = token_list(engine, parse_subject(subject) if subject else None)
+    only = parse_subject(subject) if subject else None
+    records = token_list(engine, only)
     rows = [{**r.as_dict(), "status": r.status(at)} for r in records]
     columns = ["id", "subject", "status", "created_at", "expires_at", "revoked_at", "created_by"]
-    render(rows, fmt, title="API tokens", columns=columns)
+    render(rows, fmt, title="API tokens", columns=columns, empty=_no_tokens(only))
+
+
+def _no_tokens(subject: str | None) -> str:
+    """What to do when there is no token yet: the command that issues one."""
+    whose = f" for {subject}" if subject else ""
+    example = subject or "service:invoice-requester"
+    return (
+        f"No API tokens{whose} yet. Create one with: "
+        f"brctl finance token create {example} --expires 90d"
+    )
 
 
 @app.command("revoke")

@@ -65,6 +65,26 @@ def test_list_shows_ids_and_status_but_never_tokens(brctl: Run, installed_target
     assert created["token"] not in out and "secret" not in out
 
 
+def test_list_without_tokens_says_how_to_create_one_and_scripts_see_no_rows(
+    brctl: Run, installed_target: Path
+) -> None:
+    code, out, err = brctl("finance", "token", "list")
+    assert code == 0, err
+    assert out == (
+        "No API tokens yet. Create one with: "
+        "brctl finance token create service:invoice-requester --expires 90d\n"
+    )
+    code, out, _ = brctl("finance", "token", "list", "--subject", "user:Bob@example.com")
+    assert out == (
+        "No API tokens for user:bob@example.com yet. Create one with: "
+        "brctl finance token create user:bob@example.com --expires 90d\n"
+    )
+    assert brctl("finance", "token", "list", "--format", "json")[1] == "[]\n"
+    assert brctl("finance", "token", "list", "--format", "csv")[1] == (
+        "id,subject,status,created_at,expires_at,revoked_at,created_by\n"
+    )
+
+
 def test_revoke_records_before_and_after_then_is_idempotent(
     brctl: Run, installed_target: Path
 ) -> None:

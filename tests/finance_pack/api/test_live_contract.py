@@ -198,14 +198,16 @@ def test_error_answers_outside_the_routes_are_problem_details_too(live_api: Live
     big = {"amount": "1", "currency": "USD", "scope": {"services": ["s" * 300_000]}}
     with httpx.Client(base_url=live_api.url, headers=auth, timeout=60) as client:
         declared = _live_problem(client.put("/v1/budgets/big", json=big), 413)
-        assert declared["detail"] == "the request body is larger than 262144 bytes"
+        assert declared["title"] == "Content Too Large"
+        assert declared["detail"].endswith(" bytes, over the limit of 262144 bytes")
         assert declared["hint"] == "send at most 262144 bytes (api.max_body_bytes in finance.yaml)"
         chunked = client.put(
             "/v1/budgets/chunky",
             content=_chunks(400_000),
             headers={"Content-Type": "application/json"},
         )
-        assert _live_problem(chunked, 413)["detail"] == declared["detail"]
+        # How much of a body without a length arrived before the refusal depends on the reads.
+        assert _live_problem(chunked, 413)["detail"].startswith("the request body is at least ")
         names = [b["name"] for b in client.get("/v1/budgets").json()]
         assert "big" not in names and "chunky" not in names
         not_allowed = client.post("/v1/budgets/x")

@@ -47,6 +47,8 @@ def test_invalid_body_is_a_422_problem_keeping_the_field_path(api: Api) -> None:
     response = api.client.put("/v1/budgets/x", json=body, headers=_as(api, STEWARD))
     problem = _problem(response, 422)
     assert [e["field"] for e in problem["errors"]] == ["body.amount"]
+    # RFC 9110's title on every Python (3.11 alone would say "Unprocessable Entity").
+    assert problem["title"] == "Unprocessable Content"
 
 
 def test_a_typed_error_from_the_domain_is_a_422_problem_with_its_hint(api: Api) -> None:
@@ -160,15 +162,25 @@ def test_a_bad_month_is_named_once(api: Api) -> None:
 def test_the_body_limit_answers_a_problem_whether_the_length_is_declared_or_not(api: Api) -> None:
     big = b'{"amount": "1", "currency": "USD", "scope": {"services": ["' + b"s" * 300_000 + b'"]}}'
     headers = {**_as(api, STEWARD), "Content-Type": "application/json"}
+    assert len(big) == 300_063
     declared = api.client.put("/v1/budgets/big", content=big, headers=headers)
-    assert _problem(declared, 413)["detail"] == "the request body is larger than 262144 bytes"
+    assert _problem(declared, 413) == {
+        "type": "https://blackroad.dev/problems/too-large",
+        "title": "Content Too Large",
+        "status": 413,
+        "detail": "the request body is 300063 bytes, over the limit of 262144 bytes",
+        "hint": "send at most 262144 bytes (api.max_body_bytes in finance.yaml)",
+    }
     chunked = api.client.put(
         "/v1/budgets/big", content=iter([big[:200_000], big[200_000:]]), headers=headers
     )
+    body = _problem(chunked, 413)
+    assert body["title"] == "Content Too Large"
     assert (
-        _problem(chunked, 413)["hint"]
-        == "send at most 262144 bytes (api.max_body_bytes in finance.yaml)"
+        body["detail"]
+        == "the request body is at least 300063 bytes, over the limit of 262144 bytes"
     )
+    assert body["hint"] == "send at most 262144 bytes (api.max_body_bytes in finance.yaml)"
     metrics = api.client.get("/metrics").text
     assert 'route="/v1/budgets/{name}",status="413"} 1.0' in metrics
 

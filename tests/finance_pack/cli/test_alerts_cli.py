@@ -38,6 +38,10 @@ def test_list_and_ack_an_incident_with_audit(brctl: Run, installed_target: Path)
     [row] = json.loads(out)
     assert (row["state"], row["severity"]) == ("open", "critical")
     assert Decimal("450") < Decimal(row["impact"]) < Decimal("462")  # 500 vs about 40 expected
+    only_open = brctl("finance", "alerts", "list", "--state", "open", "--format", "json")[1]
+    assert [r["id"] for r in json.loads(only_open)] == [row["id"]]
+    resolved = brctl("finance", "alerts", "list", "--state", "resolved", "--format", "json")
+    assert json.loads(resolved[1]) == []
     assert brctl("finance", "alerts", "ack", str(row["id"]))[0] == 0
     [acked] = json.loads(brctl("finance", "alerts", "list", "--format", "json")[1])
     assert acked["acked_by"].startswith("local:")
@@ -96,6 +100,18 @@ def test_csv_of_no_incidents_or_silences_still_has_its_header(
     assert brctl("finance", "alerts", "list", "--format", "csv")[1] == INCIDENT_HEADER + "\n"
     silences = brctl("finance", "alerts", "list", "--silences", "--format", "csv")[1]
     assert silences == SILENCE_HEADER + "\n"
+
+
+def test_a_table_of_no_incidents_or_silences_says_so_in_words(
+    brctl: Run, installed_target: Path
+) -> None:
+    assert brctl("finance", "alerts", "list")[1] == "No incidents.\n"
+    assert brctl("finance", "alerts", "list", "--state", "open")[1] == "No open incidents.\n"
+    assert brctl("finance", "alerts", "list", "--silences")[1] == (
+        "No silences in force. Silence a scope with: brctl finance alerts silence "
+        "--scope provider=aws --until 2026-12-24T00:00Z --reason 'planned load test'\n"
+    )
+    assert brctl("finance", "alerts", "list", "--format", "json")[1] == "[]\n"
 
 
 def test_csv_columns_are_the_json_fields(brctl: Run, installed_target: Path) -> None:

@@ -121,3 +121,25 @@ def test_a_subject_without_budgets_write_is_denied(brctl: Run, installed_target:
     )
     assert code == 3 and "budgets:write" in err
     assert "b2" not in _budgets(brctl) and _audit(brctl) == []
+
+
+def test_list_without_budgets_says_how_to_set_one_and_scripts_see_no_rows(
+    brctl: Run, installed_target: Path
+) -> None:
+    config = installed_target / "packs/finance/finance.yaml"
+    declared = (
+        'budgets:\n  - name: total\n    amount: "10000.00"\n    currency: USD\n'
+        '    thresholds: ["50", "80", "100", "100:forecast"]\n'
+    )
+    assert declared in config.read_text()
+    config.write_text(config.read_text().replace(declared, "budgets: []\n"))
+    code, out, err = brctl("finance", "budget", "list")
+    assert code == 0, err
+    assert out == (
+        "No budgets yet. Set one with: brctl finance budget set platform --amount 5000 "
+        "--currency USD --threshold 80 (or declare it under budgets: in finance.yaml)\n"
+    )
+    assert brctl("finance", "budget", "list", "--format", "json")[1] == "[]\n"
+    assert brctl("finance", "budget", "list", "--format", "csv")[1] == (
+        "name,amount,currency,scope,thresholds,source,updated_by,error\n"
+    )

@@ -121,6 +121,42 @@ def test_the_same_idempotency_key_makes_no_second_invoice(bound: Brctl) -> None:
     assert len(json.loads(bound("finance", "invoice", "list", "--format", "json")[1])) == 1
 
 
+def test_list_without_invoices_says_how_to_request_one_and_scripts_see_no_rows(
+    brctl: Brctl, installed_target: Path
+) -> None:
+    code, out, err = brctl("finance", "invoice", "list")
+    assert code == 0, err
+    assert out == (
+        "No invoices yet. Request one with: brctl finance invoice create "
+        "--customer acme --amount 1250.00 --currency usd --due-days 30\n"
+    )
+    assert brctl("finance", "invoice", "list", "--customer", "globex")[1] == (
+        "No invoices for globex yet. Request one with: brctl finance invoice create "
+        "--customer globex --amount 1250.00 --currency usd --due-days 30\n"
+    )
+    assert brctl("finance", "invoice", "list", "--status", "paid")[1] == "No paid invoices.\n"
+    assert brctl("finance", "invoice", "list", "--format", "json")[1] == "[]\n"
+    assert brctl("finance", "invoice", "list", "--format", "csv")[1] == (
+        "id,customer_id,amount,currency,status,number,requested_at,delivered_at,"
+        "latency_seconds,failure\n"
+    )
+
+
+def test_list_without_customers_says_how_to_add_one_and_scripts_see_no_rows(
+    brctl: Brctl, installed_target: Path
+) -> None:
+    code, out, err = brctl("finance", "customer", "list")
+    assert code == 0, err
+    assert out == (
+        'No customers yet. Add one with: brctl finance customer add acme --name "Acme Corp" '
+        "--email ap@acme.test --currency USD\n"
+    )
+    assert brctl("finance", "customer", "list", "--format", "json")[1] == "[]\n"
+    assert brctl("finance", "customer", "list", "--format", "csv")[1] == (
+        "id,name,email,slack_channel,default_currency,stripe_customer_id\n"
+    )
+
+
 def test_customers_are_listed_shown_and_unknown_ones_exit_2(bound: Brctl) -> None:
     code, out, _ = bound("finance", "customer", "list", "--format", "json")
     assert code == 0 and [c["id"] for c in json.loads(out)] == ["acme"]
