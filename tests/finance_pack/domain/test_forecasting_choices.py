@@ -135,7 +135,6 @@ def test_every_memory_also_offers_a_level_without_trend() -> None:
     assert abs(fit.level / (100.0 * np.exp(0.01 * 599.5)) - 1) < 1e-4
 
 
-
 def test_after_a_step_up_the_forecast_follows_the_new_level() -> None:
     # 440 days at about 100 a day (8 % noise), then about 150 a day from 60 days before the
     # month: a new service. Ten days of the month are known.
