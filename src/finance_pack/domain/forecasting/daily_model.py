@@ -51,7 +51,6 @@ DAMPINGS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
 #: Models per half-life: the trend fit with each damping, and the flat level (`LevelFit`),
 #: which is the last.
 MODELS_PER_HALF_LIFE = DAMPINGS.size + 1
-FLAT_MODEL = DAMPINGS.size
 #: The window of the short-history fallback's spread.
 LEVEL_WINDOW_DAYS = 56
 CHARGE_LOOKBACK_MONTHS = 3

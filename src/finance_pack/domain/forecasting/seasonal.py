@@ -29,7 +29,6 @@ from finance_pack.domain.forecasting.calibration import (
 )
 from finance_pack.domain.forecasting.daily_model import (
     DEFAULT_HALF_LIFE,
-    FLAT_MODEL,
     LEVEL_WINDOW_DAYS,
     SHIFT_WINDOW_DAYS,
     DailyArray,
@@ -124,7 +123,7 @@ def _short_history_estimate(
     # A month of history cannot tell a spike from a fee that recurs on the same day next
     # month (already in the month-to-date): extrapolate neither...
     remaining = remaining_parts(history, month, cutoff, charges, 0.0).remaining(
-        DEFAULT_HALF_LIFE, FLAT_MODEL
+        DEFAULT_HALF_LIFE, 0
     )
     point = month_to_date + remaining
     spread = _short_history_spread(history, cutoff, remaining, month.start + month.days)
