@@ -49,6 +49,9 @@ from finance_pack.domain.forecasting.daily_model import (
 #: two years (`SHIFT_WINDOW_DAYS`, over which rare level shifts are counted), so that its
 #: errors are errors of the same forecaster.
 HISTORY_DAYS_WANTED = SHIFT_WINDOW_DAYS + 31 * CALIBRATION_MONTHS
+#: The model (`MonthEndParts`) of the trend fit's level with its growth damped to nothing: a
+#: short history knows where the level is, not where it is going.
+LEVEL_WITHOUT_GROWTH = 0
 #: Normal quantile of an 80 % two-sided interval.
 Z_80 = 1.2816
 #: Monthly drift of the level that a short history cannot rule out (growth or decline).
@@ -123,7 +126,7 @@ def _short_history_estimate(
     # A month of history cannot tell a spike from a fee that recurs on the same day next
     # month (already in the month-to-date): extrapolate neither...
     remaining = remaining_parts(history, month, cutoff, charges, 0.0).remaining(
-        DEFAULT_HALF_LIFE, 0
+        DEFAULT_HALF_LIFE, LEVEL_WITHOUT_GROWTH
     )
     point = month_to_date + remaining
     spread = _short_history_spread(history, cutoff, remaining, month.start + month.days)
