@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from math import ceil
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -107,7 +108,11 @@ class LocalDays:
 def converted(
     rows: Sequence[dict[str, Any]], currency: str | None, fx: FxTable | None
 ) -> list[dict[str, Any]]:
-    """Rows in `currency`, each converted with the rate of its local day's month."""
+    """Rows in `currency`, each converted with the rate of its local day's month, oldest first.
+
+    Oldest first so that a missing rate is always reported for the earliest month that lacks
+    one: the store returns rows in no set order, and the error must not depend on it.
+    """
     if currency is None or fx is None:
         return list(rows)
     return [
@@ -118,7 +123,7 @@ def converted(
                 Decimal(row["amount"]), row["BillingCurrency"], currency, row["usage_date"]
             ),
         }
-        for row in rows
+        for row in sorted(rows, key=itemgetter("usage_date"))
     ]
 
 
