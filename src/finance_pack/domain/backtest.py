@@ -1,8 +1,10 @@
 """Replay past months day by day and score each forecaster's month-end forecasts.
 
 Day k of a month is the forecast made once k days are complete (elapsed days = k, as the KPI
-report counts them), seeing only those days and the months before. Days 1 to the month's
-second-to-last day are scored; on the last day nothing is left to forecast.
+report counts them), seeing only those days and the months before, as far back as a live
+forecast fetches (`HISTORY_DAYS_WANTED`): the back-test scores the forecaster the product
+runs. Days 1 to the month's second-to-last day are scored; on the last day nothing is left
+to forecast.
 """
 
 from __future__ import annotations
@@ -15,7 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from finance_pack.domain.forecasting import FORECASTERS, Forecaster, ForecastRequest
+from finance_pack.domain.forecasting import (
+    FORECASTERS,
+    HISTORY_DAYS_WANTED,
+    Forecaster,
+    ForecastRequest,
+)
 
 MAPE_WINDOW = (5, 25)
 
@@ -94,12 +101,13 @@ def _replay_month(
     days = calendar.monthrange(year, month)[1]
     dates = [day for day, _ in ordered]
     month_start = bisect_left(dates, first_day)
+    fetched = bisect_left(dates, first_day - timedelta(days=HISTORY_DAYS_WANTED))
     actual = sum((amount for _, amount in ordered[month_start : month_start + days]), Decimal(0))
     if actual == 0:
         return  # a percentage error of a zero month means nothing
     for elapsed in range(1, days):
         cutoff = first_day + timedelta(days=elapsed)
-        seen = dict(ordered[: month_start + elapsed])
+        seen = dict(ordered[fetched : month_start + elapsed])
         request = ForecastRequest(seen, year, month, cutoff)
         for name, forecaster in forecasters.items():
             forecast = forecaster.forecast(request)

@@ -12,7 +12,7 @@ from finance_pack.config import FinanceConfig
 from finance_pack.domain.backtest import BacktestResult, backtest
 from finance_pack.domain.billing_month import billing_zone
 from finance_pack.domain.daily import local_daily_totals
-from finance_pack.domain.forecasting.calibration import CALIBRATION_MONTHS
+from finance_pack.domain.forecasting import HISTORY_DAYS_WANTED
 from finance_pack.domain.fx import FxTable
 from finance_pack.errors import UsageError
 from finance_pack.services.reporting import chosen_budgets, cost_queries
@@ -40,7 +40,8 @@ def forecast_backtest(
         as_of = queries.as_of()
         if as_of is None:
             raise UsageError("the cost store is empty", hint="ingest cost data first")
-        start = as_of - timedelta(days=31 * (months + CALIBRATION_MONTHS + 4))
+        # Each replayed month sees as much history before it as a live forecast does.
+        start = as_of - timedelta(days=HISTORY_DAYS_WANTED + 31 * (months + 1))
         series = queries.spend_series_many(
             {b.name: b.scope for b in entries},
             start,

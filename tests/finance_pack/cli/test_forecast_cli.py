@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from finance_pack.domain.backtest import BacktestResult
 from finance_pack.sandbox.seed_spend import write_focus_csv
+from finance_pack.services import backtest as backtest_service
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -35,3 +38,26 @@ def test_backtest_table_shows_bias_and_mape(brctl: Run, seeded: Path) -> None:
     assert code == 0, err
     header = out.splitlines()[0].split(",")
     assert {"mape_5_25", "bias_5_25", "mape_day_5"} <= set(header)
+
+
+def test_backtest_replays_with_the_history_a_live_forecast_fetches(
+    brctl: Run, installed_target: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A live forecast fetches three years before the month; 26 months of spend is all there
+    # is, so every day of it must reach the replay (a window of 17 months once cut it short).
+    export = tmp_path / "focus.csv"
+    write_focus_csv(export, date(2024, 9, 1), date(2026, 10, 20))
+    code, _, err = brctl("finance", "ingest", "focus", str(export), "--format", "json")
+    assert code == 0, err
+    earliest: list[date] = []
+    replay = backtest_service.backtest
+
+    def spy(histories: Sequence[Mapping[date, Decimal]], months: int) -> list[BacktestResult]:
+        # (Days before the fetch window would read as days without spend.)
+        earliest.extend(min(day for day, spend in daily.items() if spend) for daily in histories)
+        return replay(histories, months)
+
+    monkeypatch.setattr(backtest_service, "backtest", spy)
+    code, _, err = brctl("finance", "forecast", "backtest", "--months", "1", "--format", "json")
+    assert code == 0, err
+    assert earliest and set(earliest) == {date(2024, 9, 1)}

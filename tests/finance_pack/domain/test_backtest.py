@@ -16,9 +16,11 @@ class _SpyForecaster:
 
     def __init__(self) -> None:
         self.seen: list[tuple[date, date]] = []
+        self.earliest: set[date] = set()
 
     def forecast(self, request: ForecastRequest) -> Forecast | None:
         self.seen.append((request.cutoff, max(request.daily)))
+        self.earliest.add(min(request.daily))
         return Forecast(Decimal(0), Decimal(0), Decimal(1), self.name)
 
 
@@ -32,6 +34,15 @@ def test_each_replayed_forecast_sees_only_days_before_it() -> None:
     backtest([_constant(date(2026, 9, 1), date(2026, 10, 31))], months=1, forecasters={"spy": spy})
     assert [cutoff for cutoff, _ in spy.seen] == [date(2026, 10, d) for d in range(2, 32)]
     assert all(latest < cutoff for cutoff, latest in spy.seen)
+
+
+def test_each_replayed_forecast_sees_as_much_history_as_a_live_forecast_fetches() -> None:
+    # A live forecast of October 2026 fetches HISTORY_DAYS_WANTED (1,102) days before the
+    # 1st: from 25 September 2023. Its replay must not see more (nor less).
+    spy = _SpyForecaster()
+    history = _constant(date(2022, 1, 1), date(2026, 10, 31))
+    backtest([history], months=1, forecasters={"spy": spy})
+    assert spy.earliest == {date(2023, 9, 25)}
 
 
 def test_constant_spend_is_forecast_without_error_and_json_matches_the_contract() -> None:

@@ -22,17 +22,14 @@ from datetime import date
 
 import numpy as np
 
+from finance_pack.domain.forecasting.cutoff_model import cutoff_model
 from finance_pack.domain.forecasting.daily_model import (
     HALF_LIVES,
     MODELS_PER_HALF_LIFE,
     DailyArray,
     FloatArray,
     MonthEndParts,
-    irregular_share,
     month_spans,
-    recurring_charges,
-    remaining_parts,
-    shift_history,
 )
 
 CALIBRATION_MONTHS = 12
@@ -121,14 +118,10 @@ def replay_errors(
             span.start - margin <= one_off < span.start + span.days + margin
         )
         actual = float(history.values[span.start : span.start + span.days].sum())
-        charges = recurring_charges(history, span)
-        stage = span.start + min(observed_days, span.days)
-        irregular = irregular_share(history, stage, charges)
-        drift = shift_history(history, stage, charges).drift
         for days in _comparable_stages(observed_days, span.days):
             cutoff = span.start + days
             known = float(history.values[span.start : cutoff].sum())
-            parts = remaining_parts(history, span, cutoff, charges, irregular, drift)
+            parts = cutoff_model(history, span, cutoff).parts
             forecasts = (known + parts.table).ravel()
             if np.all(forecasts != 0):
                 predicted.append(forecasts)

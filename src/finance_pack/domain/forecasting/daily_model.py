@@ -168,10 +168,7 @@ def remaining_parts(
         return MonthEndParts(np.zeros((HALF_LIVES.size, MODELS_PER_HALF_LIFE)))
     factors = weekday_factors(history, cutoff)
     since = level_since(history, cutoff, factors, charges)
-    fits = [
-        level_and_growth(history, cutoff, factors, charges, half_life, since)
-        for half_life in HALF_LIVES
-    ]
+    fits = level_fits(history, cutoff, factors, charges, HALF_LIVES, since)
     levels = np.array([fit.level for fit in fits])
     rates = np.array([fit.growth for fit in fits])
     flats = np.array([fit.flat for fit in fits])
@@ -318,28 +315,72 @@ def level_and_growth(
     low. The rate is the slope of the logarithm; the level is then the weighted mean of the
     detrended spend, a mean and not the geometric mean that the logarithm alone would give.
     """
-    start = max(since, cutoff - int(LEVEL_WINDOW_HALF_LIVES * half_life))
-    if start >= cutoff:
+    return level_fits(history, cutoff, factors, charges, np.array([half_life]), since)[0]
+
+
+def level_fits(
+    history: DailyArray,
+    cutoff: int,
+    factors: FloatArray,
+    charges: FloatArray,
+    half_lives: FloatArray,
+    since: int = 0,
+) -> list[LevelFit]:
+    """`level_and_growth` for each of `half_lives`, the days' adjustment shared: each fit
+    looks back over a suffix of the longest one's window."""
+    window = max(since, cutoff - int(LEVEL_WINDOW_HALF_LIVES * float(half_lives.max())))
+    if window >= cutoff:
+        return [LevelFit.without_trend(0.0) for _ in half_lives]
+    values = history.values[window:cutoff]
+    expected = factors[history.weekdays(window, cutoff)]
+    weekday_ok = expected > 0.05
+    ordinary = weekday_ok & (charges[history.days_of_month[window:cutoff]] == 0)
+    adjusted = values / np.maximum(expected, 0.05)
+    steps = np.arange(window - cutoff, 0, dtype=np.float64) + 0.5
+    return [
+        _level_fit(
+            values,
+            adjusted,
+            weekday_ok,
+            ordinary,
+            steps,
+            half_life,
+            max(since, cutoff - int(LEVEL_WINDOW_HALF_LIVES * half_life)) - window,
+        )
+        for half_life in half_lives
+    ]
+
+
+def _level_fit(
+    values: FloatArray,
+    adjusted: FloatArray,
+    weekday_ok: npt.NDArray[np.bool_],
+    ordinary: npt.NDArray[np.bool_],
+    steps: FloatArray,
+    half_life: float,
+    offset: int,
+) -> LevelFit:
+    """One half-life's fit over the days from `offset` on (see `level_and_growth`)."""
+    if offset >= values.size:
         return LevelFit.without_trend(0.0)
-    index = np.arange(start, cutoff)
-    expected = factors[history.weekdays(start, cutoff)]
-    usable = (expected > 0.05) & (charges[history.days_of_month[start:cutoff]] == 0)
-    if usable.sum() < 3:
-        usable = expected > 0.05
+    usable = ordinary[offset:]
+    if np.count_nonzero(usable) < 3:
+        usable = weekday_ok[offset:]
     if not usable.any():
-        return LevelFit.without_trend(float(history.values[start:cutoff].mean()))
-    adjusted = history.values[start:cutoff][usable] / expected[usable]
-    centre = median(adjusted)
-    spread = 1.4826 * median(np.abs(adjusted - centre))
-    clipped = np.clip(adjusted, centre - CLIP_SPREADS * spread, centre + CLIP_SPREADS * spread)
-    steps = (index[usable] - cutoff + 0.5).astype(np.float64)
-    weights = 0.5 ** (-steps / half_life)
-    flat = float(np.average(clipped, weights=weights))
-    if clipped.size < 7 or np.any(clipped <= 0):
+        return LevelFit.without_trend(float(values[offset:].mean()))
+    kept = adjusted[offset:][usable]
+    centre = median(kept)
+    spread = 1.4826 * median(np.abs(kept - centre))
+    clipped = np.clip(kept, centre - CLIP_SPREADS * spread, centre + CLIP_SPREADS * spread)
+    at = steps[offset:][usable]
+    weights = np.exp2(at / half_life)
+    total = float(weights.sum())
+    flat = float(weights @ clipped) / total
+    if clipped.size < 7 or float(clipped.min()) <= 0:
         # Too few days for a rate, or spend that is not all positive (no logarithm): level only.
         return LevelFit.without_trend(flat)
-    rate = _weighted_slope(steps, np.log(clipped), weights)
-    level = float(np.average(clipped * np.exp(-rate * steps), weights=weights))
+    rate = _weighted_slope(at, np.log(clipped), weights)
+    level = float(weights @ (clipped * np.exp(-rate * at))) / total
     return LevelFit(level, rate, flat)
 
 

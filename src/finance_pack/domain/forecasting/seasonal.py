@@ -27,6 +27,7 @@ from finance_pack.domain.forecasting.calibration import (
     Calibration,
     calibrate,
 )
+from finance_pack.domain.forecasting.cutoff_model import CutoffModel, cutoff_model, month_charges
 from finance_pack.domain.forecasting.daily_model import (
     DEFAULT_HALF_LIFE,
     LEVEL_WINDOW_DAYS,
@@ -34,13 +35,9 @@ from finance_pack.domain.forecasting.daily_model import (
     DailyArray,
     FloatArray,
     MonthSpan,
-    ShiftHistory,
-    irregular_share,
     irregular_shares,
     median,
-    recurring_charges,
     remaining_parts,
-    shift_history,
     weekday_factors,
 )
 
@@ -84,15 +81,16 @@ class SeasonalForecaster:
         month_to_date = request.month_to_date()
         month = MonthSpan(history.index(request.first_day), request.days_in_month)
         cutoff = history.index(request.cutoff)
-        charges = recurring_charges(history, month)
-        shifts = shift_history(history, cutoff, charges)
-        calibration = calibrate(history, request.first_day, request.observed_days, shifts.one_off)
+        model = cutoff_model(history, month, cutoff)
+        calibration = calibrate(
+            history, request.first_day, request.observed_days, model.shifts.one_off
+        )
         estimate = (
-            _short_history_estimate(history, month, cutoff, charges, float(month_to_date))
-            if calibration is None
-            else _calibrated_estimate(
-                history, month, cutoff, charges, shifts, float(month_to_date), calibration
+            _short_history_estimate(
+                history, month, cutoff, month_charges(history, month), float(month_to_date)
             )
+            if calibration is None
+            else _calibrated_estimate(model, float(month_to_date), calibration)
         )
         return Forecast(
             request.rounded(month_to_date + Decimal(repr(estimate.remaining))),
@@ -104,18 +102,9 @@ class SeasonalForecaster:
 
 
 def _calibrated_estimate(
-    history: DailyArray,
-    month: MonthSpan,
-    cutoff: int,
-    charges: FloatArray,
-    shifts: ShiftHistory,
-    month_to_date: float,
-    calibration: Calibration,
+    model: CutoffModel, month_to_date: float, calibration: Calibration
 ) -> _Estimate:
-    irregular = irregular_share(history, cutoff, charges)
-    remaining = calibration.remaining(
-        remaining_parts(history, month, cutoff, charges, irregular, shifts.drift)
-    )
+    remaining = calibration.remaining(model.parts)
     low, high = calibration.interval(month_to_date + remaining)
     return _Estimate(remaining, low, high)
 
