@@ -36,10 +36,13 @@ def backtest_answer(
     *,
     if_none_match: str | None = None,
     audience: str = "",
+    in_background: bool = False,
 ) -> Answer[dict[str, object]]:
     """The back-test replays months day by day (about a second per budget and three months):
     computed once per data snapshot and budget version (it does not depend on the clock), for
-    the API and the page."""
+    the API and the page. With `in_background` (the page), after an ingest the previous
+    snapshot's back-test is answered at once while the new one is computed (`Answer.behind`);
+    after a budget change, which changes what is asked, the caller waits for it."""
 
     def compute(_view: SnapshotView, _keys_for: KeysFor) -> dict[str, object]:
         # It reads the snapshot current when it runs: at worst newer than its key, and then
@@ -65,4 +68,5 @@ def backtest_answer(
         now=None,
         if_none_match=if_none_match,
         audience=audience,
+        in_background=in_background,
     )

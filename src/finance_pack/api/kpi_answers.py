@@ -72,10 +72,12 @@ class BudgetReport:
 @dataclass(frozen=True, slots=True)
 class Answer(Generic[T]):
     """An answer and its `ETag` (None: the store has no snapshots, nothing is cached);
-    `value` is None when the caller's `If-None-Match` already holds it (answer 304)."""
+    `value` is None when the caller's `If-None-Match` already holds it (answer 304).
+    `behind`: the answer is an older snapshot's, served while the current one is computed."""
 
     etag: str | None
     value: T | None
+    behind: bool = False
 
 
 def kpi_answer(
@@ -124,10 +126,15 @@ def snapshot_answer(
     now: datetime | None,
     if_none_match: str | None = None,
     audience: str = "",
+    in_background: bool = False,
 ) -> Answer[T]:
     """`compute(view, keys_for)` once per cost-store snapshot, budget version, request
     (`kind`, `asked`) and, unless `now` is None, clock step; `keys_for(kind)` keys another
-    answer on the same snapshot and version (one the computation shares)."""
+    answer on the same snapshot and version (one the computation shares).
+
+    `in_background` (`KpiCache`): the previous snapshot's answer, if any, is returned at once
+    and the computation runs after `view` is closed, so it must open the store itself.
+    """
     # The version is read before the budgets a computation reads, so an answer is never older
     # than its key (a change in between gives a newer answer under the older key, and the
     # next request, seeing the new version, computes again).
@@ -149,9 +156,16 @@ def snapshot_answer(
             return Answer(_etag(keys.key, audience), None)
         cache: KpiCache = state.kpi_cache
         key, value = cache.get_or_compute(
-            keys.key, lambda: compute(view, keys_for), question=keys.question
+            keys.key,
+            lambda: compute(view, keys_for),
+            question=keys.question,
+            in_background=in_background,
         )
-    return Answer(_etag(key, audience), value)
+    etag = _etag(key, audience)
+    behind = key != keys.key
+    if behind and etag in entity_tags(if_none_match):
+        return Answer(etag, None, behind)  # the caller holds the older answer already
+    return Answer(etag, value, behind)
 
 
 def _etag(key: str, audience: str) -> str:

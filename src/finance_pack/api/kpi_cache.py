@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -29,6 +30,8 @@ DEFAULT_CAPACITY = 256
 CLOCK_STEP = timedelta(minutes=3)
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 
 def clock_step(now: datetime) -> datetime:
@@ -81,6 +84,11 @@ class KpiCache:
     get the newest answer already computed for it (`question`: the key without the snapshot)
     instead of queueing behind the computation: a complete snapshot, one ingest older.
     Answers are immutable values (bytes, frozen dataclasses), shared by every caller.
+
+    With `in_background`, even the caller that starts the computation gets that older answer
+    at once, and the new one is computed on a thread of its own: for answers that take
+    seconds (the forecast back-test), where one ingest older is worth more than a page that
+    hangs. A question never answered before is still computed while its caller waits.
     """
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
@@ -89,9 +97,15 @@ class KpiCache:
         self._answers: OrderedDict[str, object] = OrderedDict()
         self._computing: dict[str, threading.Lock] = {}
         self._latest: OrderedDict[str, tuple[str, object]] = OrderedDict()
+        self._background: set[threading.Thread] = set()
 
     def get_or_compute(
-        self, key: str, compute: Callable[[], T], *, question: str | None = None
+        self,
+        key: str,
+        compute: Callable[[], T],
+        *,
+        question: str | None = None,
+        in_background: bool = False,
     ) -> tuple[str, T]:
         """(the key answered, the answer): `key`, or an older key of the same `question`."""
         with self._lock:
@@ -99,11 +113,20 @@ class KpiCache:
             if answer is not None:
                 return key, cast(T, answer)
             gate = self._computing.setdefault(key, threading.Lock())
-        if not gate.acquire(blocking=False):
-            with self._lock:
-                latest = self._latest.get(question) if question else None
-            if latest is not None:
-                return latest[0], cast(T, latest[1])
+        computing_here = gate.acquire(blocking=False)
+        with self._lock:
+            latest = self._latest.get(question) if question else None
+            answer = self._cached(key)
+        if answer is not None:  # computed between the two looks
+            if computing_here:
+                gate.release()
+            return key, cast(T, answer)
+        if latest is not None and not computing_here:
+            return latest[0], cast(T, latest[1])
+        if latest is not None and in_background:
+            self._start_background(key, compute, question, gate)
+            return latest[0], cast(T, latest[1])
+        if not computing_here:
             gate.acquire()
         try:
             with self._lock:
@@ -114,6 +137,31 @@ class KpiCache:
             return key, cast(T, answer)
         finally:
             gate.release()
+
+    def settle(self, timeout: float | None = None) -> None:
+        """Wait for the computations running in the background (tests; an orderly stop)."""
+        with self._lock:
+            running = list(self._background)
+        for thread in running:
+            thread.join(timeout)
+
+    def _start_background(
+        self, key: str, compute: Callable[[], T], question: str | None, gate: threading.Lock
+    ) -> None:
+        def run() -> None:
+            try:
+                self._store(key, compute(), question)
+            except Exception:  # not cached: the next caller tries again
+                log.warning("computing a cached answer in the background failed", exc_info=True)
+            finally:
+                gate.release()  # acquired by the caller that started this thread
+                with self._lock:
+                    self._background.discard(thread)
+
+        thread = threading.Thread(target=run, name=f"kpi-cache-{key[:8]}", daemon=True)
+        with self._lock:
+            self._background.add(thread)
+        thread.start()
 
     def _store(self, key: str, answer: object, question: str | None) -> None:
         with self._lock:

@@ -74,3 +74,41 @@ def test_the_oldest_answers_are_dropped_beyond_capacity() -> None:
 
     cache.get_or_compute("a", again)
     assert recomputed == ["a"]
+
+
+def test_in_background_even_the_caller_that_starts_the_computation_gets_the_older_answer() -> None:
+    cache = KpiCache()
+    cache.get_or_compute("monday", lambda: b"[monday]", question="backtest")
+    finish = threading.Event()
+
+    def slow() -> bytes:
+        finish.wait(30)
+        return b"[tuesday]"
+
+    # Were it computed while the caller waits, this would block until `finish` (never set
+    # before the call returns) times out, and then answer Tuesday's.
+    got = cache.get_or_compute("tuesday", slow, question="backtest", in_background=True)
+    assert got == ("monday", b"[monday]")
+    finish.set()
+    cache.settle(30)
+    assert cache.get_or_compute("tuesday", slow, question="backtest") == ("tuesday", b"[tuesday]")
+
+
+def test_in_background_a_question_never_answered_is_computed_while_its_caller_waits() -> None:
+    cache = KpiCache()
+    got = cache.get_or_compute("k", lambda: b"[first]", question="q", in_background=True)
+    assert got == ("k", b"[first]")
+
+
+def test_a_failed_background_computation_is_not_kept_and_the_next_caller_computes_again() -> None:
+    cache = KpiCache()
+    cache.get_or_compute("monday", lambda: b"[monday]", question="backtest")
+
+    def broken() -> bytes:
+        raise RuntimeError("the cost store went away")
+
+    got = cache.get_or_compute("tuesday", broken, question="backtest", in_background=True)
+    assert got == ("monday", b"[monday]")
+    cache.settle(30)
+    again = cache.get_or_compute("tuesday", lambda: b"[tuesday]", question="backtest")
+    assert again == ("tuesday", b"[tuesday]")

@@ -139,15 +139,19 @@ def forecasts(
     actor: Annotated[Actor, page_requires("kpis:read")],
     months: Annotated[int, Query(ge=1, le=12)] = 3,
 ) -> Response:
-    """`/v1/forecast/backtest`'s cached answer as a table; a reload with its `ETag` is a 304."""
+    """`/v1/forecast/backtest`'s cached answer as a table; a reload with its `ETag` is a 304.
+    After an ingest it shows the previous back-test, saying so, while the new one is computed:
+    a back-test takes seconds per budget."""
     answer = backtest_answer(
         request.app.state.finance,
         months,
         None,
         if_none_match=request.headers.get("if-none-match"),
         audience=_audience(actor),
+        in_background=True,
     )
-    page = Answer(answer.etag, backtest_page(answer.value, months) if answer.value else None)
+    shown = backtest_page(answer.value, months, answer.behind) if answer.value else None
+    page = Answer(answer.etag, shown)
     return _cached_page(request, actor, page, "forecasts.html", "Forecast accuracy")
 
 

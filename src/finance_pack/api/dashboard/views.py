@@ -127,14 +127,15 @@ class BacktestPage:
     months: int
     as_of: datetime
     results: tuple[dict[str, object], ...]  # exactly `/v1/forecast/backtest`'s results
+    behind: bool = False  # newer data's back-test is being computed
 
 
-def backtest_page(document: dict[str, object], months: int) -> BacktestPage:
+def backtest_page(document: dict[str, object], months: int, behind: bool = False) -> BacktestPage:
     """The page of `/v1/forecast/backtest`'s answer (the same cached document)."""
     results = document["results"]
     assert isinstance(results, list)
     as_of = datetime.fromisoformat(str(document["as_of"]))
-    return BacktestPage(months, as_of, tuple(results))
+    return BacktestPage(months, as_of, tuple(results), behind)
 
 
 @dataclass(frozen=True, slots=True)
