@@ -37,8 +37,9 @@ def backtest_answer(
     if_none_match: str | None = None,
     audience: str = "",
 ) -> Answer[dict[str, object]]:
-    """The back-test replays months day by day (about a second per budget and three months): computed once per data
-    snapshot and budget version (it does not depend on the clock), for the API and the page."""
+    """The back-test replays months day by day (about a second per budget and three months):
+    computed once per data snapshot and budget version (it does not depend on the clock), for
+    the API and the page."""
 
     def compute(_view: SnapshotView, _keys_for: KeysFor) -> dict[str, object]:
         # It reads the snapshot current when it runs: at worst newer than its key, and then
