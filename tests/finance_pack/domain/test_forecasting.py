@@ -127,33 +127,151 @@ def _flat_november(days: int) -> dict[date, Decimal]:
 
 
 def test_a_short_steady_history_widens_only_for_drift_and_unseen_spikes() -> None:
-    # 20 days left of 100: remaining 2000. Steady spend has no day-to-day spread, so the
-    # half-width is z80 * drift * remaining = 1.2816 * (0.08 * 10 / 30) * 2000 = 68.35,
-    # plus 3 % of the remaining (60) each side for spikes and credits not seen yet.
+    # 20 days left of 100: remaining 2000. Steady spend has no day-to-day spread, so the core
+    # is the drift: z80 * (0.04 * 10 / 30) * 2000 = 34.18. Spikes and credits not seen: 3 % of
+    # spend, one of two days' spend every 2 / 0.03 = 66.7 days, after 10 days without any
+    # 0.03 * 66.7 / 76.7 = 2.61 % of the remaining (52.17). Combined as variances, not added:
+    # sqrt(34.18^2 + 52.17^2) = 62.37 each side.
     request = ForecastRequest(_flat_november(10), 2026, 11, date(2026, 11, 11))
     forecast = SeasonalForecaster().forecast(request)
     assert forecast is not None
     assert (forecast.point, forecast.low, forecast.high) == (
         Decimal("3000.00"),
-        Decimal("2871.65"),
-        Decimal("3128.35"),
+        Decimal("2937.63"),
+        Decimal("3062.37"),
     )
     assert forecast.fallback == (
-        "short history (10 days, fewer than two months): no trend, interval from the "
-        "day-to-day spread seen so far, widened for level drift; spikes, fees and credits "
-        "not extrapolated but allowed for"
+        "short history (10 days, fewer than two months): no trend; a spike, fee or credit seen "
+        "before this month on a day still to come expected with even odds (in full if seen "
+        "twice); interval from the day-to-day spread seen so far, widened for the level's "
+        "error and drift, for level shifts like those seen, and for spikes and credits at the "
+        "rate seen (if none, a few a year)"
     )
 
 
 def test_fewer_than_three_days_assume_a_wide_day_to_day_spread() -> None:
-    # Two days seen: the spread is taken as 50 % a day. 28 days left, remaining 2800:
-    # sqrt(0.25/28 + 0.25/2 + (0.08 * 14 / 30)^2) = 0.36786, * 1.2816 * 2800 = 1320.06,
-    # plus 84 (3 %) each side.
+    # Two days seen: the spread is taken as 50 % a day, and the level is their weighted mean
+    # (weights 2^(-0.5/14) and 2^(-1.5/14): variance 0.50031 of a day's). 28 days left,
+    # remaining 2800: sqrt(0.25/28 + 0.25 * 0.50031 + (0.04 * 14 / 30)^2) = 0.36654,
+    # * 1.2816 * 2800 = 1315.33; with 0.03 * 66.7 / 68.7 * 2800 = 81.55 for unseen spikes and
+    # credits: sqrt(1315.33^2 + 81.55^2) = 1317.86 each side.
     request = ForecastRequest(_flat_november(2), 2026, 11, date(2026, 11, 3))
     forecast = SeasonalForecaster().forecast(request)
     assert forecast is not None
     assert (forecast.point, forecast.low, forecast.high) == (
         Decimal("3000.00"),
-        Decimal("1595.94"),
-        Decimal("4404.06"),
+        Decimal("1682.14"),
+        Decimal("4317.86"),
+    )
+
+
+def test_a_short_history_counts_the_fitted_levels_own_error_not_the_windows_mean() -> None:
+    # 56 days before 11 November, in weeks alternating 95 and 105 a day: no weekday pattern,
+    # a robust day-to-day spread of 1.4826 * 5 / 100 = 7.413 %, no odd day. The level is the
+    # end of a line fitted with weights halving every 14 days: its variance is 1 / 11.05 of a
+    # day's (the mean of the 56 days would have 1 / 56). 20 days left: relative sd
+    # sqrt(0.07413^2 / 20 + 0.07413^2 / 11.05 + (0.04 * 10 / 30)^2) = 0.03082, * 1.2816
+    # = 3.950 %; with 0.03 * 66.7 / 122.7 = 1.630 % for spikes and credits not seen:
+    # sqrt(3.950^2 + 1.630^2) = 4.273 % of the remaining, each side. (The mean's error
+    # instead would give 3.42 %; the drift of 8 % a month added to 3 % linearly, 7.2 %.)
+    cutoff = date(2026, 11, 11)
+    history = {
+        cutoff - timedelta(days=56 - day): Decimal(105 if (day // 7) % 2 else 95)
+        for day in range(56)
+    }
+    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, cutoff))
+    assert forecast is not None and forecast.low is not None and forecast.high is not None
+    remaining = forecast.point - _actual(history, 2026, 11)
+    for half_width in (forecast.high - forecast.point, forecast.point - forecast.low):
+        assert Decimal("0.0425") < half_width / remaining < Decimal("0.0430")
+
+
+def test_a_level_shift_seen_widens_the_interval_for_another_at_the_rate_seen() -> None:
+    # 56 days, weeks alternating -3 % and +3 %, the level 100 for four weeks then 130: one
+    # shift of +30 % in 56 days. Around one centre (114.55) the robust spread is
+    # 1.4826 * 14.55 / 114.55 = 18.83 % a day. 20 days left: another shift has 20 / 56 chances
+    # and, landing on a uniform day, moves a share u of them (E[u^2] = 1/3): variance
+    # 20 / 56 * 0.3^2 / 3 = 0.01071. Relative sd sqrt(0.1883^2 / 20 + 0.1883^2 / 11.05
+    # + (0.04 * 10 / 30)^2 + 0.01071) = 0.1260, * 1.2816 = 16.15 %; with 1.63 % for unseen
+    # spikes: 16.23 % of the remaining each side (9.35 % without the shift's term).
+    cutoff = date(2026, 11, 11)
+    history = {
+        cutoff - timedelta(days=56 - day): Decimal(
+            f"{(100 if day < 28 else 130) * (1.03 if (day // 7) % 2 else 0.97):.2f}"
+        )
+        for day in range(56)
+    }
+    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, cutoff))
+    assert forecast is not None and forecast.low is not None and forecast.high is not None
+    remaining = forecast.point - _actual(history, 2026, 11)
+    for half_width in (forecast.high - forecast.point, forecast.point - forecast.low):
+        assert Decimal("0.1615") < half_width / remaining < Decimal("0.1630")
+
+
+def _flat_since_september(extra: dict[date, Decimal]) -> dict[date, Decimal]:
+    """100 a day from 22 September (40 days before November) to 10 November, plus `extra`."""
+    history = {date(2026, 9, 22) + timedelta(days=i): Decimal(100) for i in range(50)}
+    return {day: amount + extra.get(day, Decimal(0)) for day, amount in history.items()}
+
+
+# 50 days of flat spend seen, 20 days left (remaining 2000 at 100 a day): the core is the
+# drift, 1.2816 * 0.04 * 10 / 30 * 2000 = 34.18, and, on a side where no odd day was seen,
+# 0.03 * 66.7 / 116.7 * 2000 = 34.29 for spikes or credits not seen: sqrt(34.18^2 + 34.29^2)
+# = 48.41.
+_FLAT_HALF_WIDTH = Decimal("48.41")
+
+
+def test_a_credit_seen_once_on_a_day_still_to_come_is_expected_with_even_odds() -> None:
+    # A credit of 1000 on 20 October: a monthly credit due on 20 November, or a one-off.
+    # Half of it is expected (2000 - 500), and the interval holds both: 2000 and 3000.
+    history = _flat_since_september({date(2026, 10, 20): Decimal(-1000)})
+    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, date(2026, 11, 11)))
+    assert forecast is not None
+    assert (forecast.point, forecast.low, forecast.high) == (
+        Decimal("2500.00"),
+        Decimal("2000.00") - _FLAT_HALF_WIDTH,
+        Decimal("3000.00") + _FLAT_HALF_WIDTH,
+    )
+
+
+def test_a_charge_seen_on_the_same_day_in_two_months_is_expected_in_full() -> None:
+    # A credit of 1000 on 25 September and on 25 October: monthly, due on 25 November too.
+    extra = {date(2026, 9, 25): Decimal(-1000), date(2026, 10, 25): Decimal(-1000)}
+    history = _flat_since_september(extra)
+    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, date(2026, 11, 11)))
+    assert forecast is not None
+    assert (forecast.point, forecast.low, forecast.high) == (
+        Decimal("2000.00"),
+        Decimal("2000.00") - _FLAT_HALF_WIDTH,
+        Decimal("2000.00") + _FLAT_HALF_WIDTH,
+    )
+
+
+def test_a_fee_on_the_first_already_in_the_month_to_date_is_not_allowed_for_again() -> None:
+    # A fee of 3000 on 1 October and 1 November: monthly, and this month's is paid. Nothing
+    # of it is to come: the interval is that of flat spend (3000 fee + 3000 of days).
+    extra = {date(2026, 10, 1): Decimal(3000), date(2026, 11, 1): Decimal(3000)}
+    history = _flat_since_september(extra)
+    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, date(2026, 11, 11)))
+    assert forecast is not None
+    assert (forecast.point, forecast.low, forecast.high) == (
+        Decimal("6000.00"),
+        Decimal("6000.00") - _FLAT_HALF_WIDTH,
+        Decimal("6000.00") + _FLAT_HALF_WIDTH,
+    )
+
+
+def test_a_one_off_spike_is_not_extrapolated_but_another_is_allowed_for_at_its_rate() -> None:
+    # A spike of 500 on 5 October, not again on 5 November: a one-off. One in 50 days, so
+    # 20 * 1 / 50 = 0.4 expected in the 20 days left: none with chance e^-0.4 = 0.6703, one
+    # with 0.2681. The high end is the 90th percentile of that count of 500s plus the normal
+    # core (sd 0.04 * 10 / 30 * 2000 = 26.67): 500 + 26.67 * Phi^-1((0.9 - 0.6703) / 0.2681)
+    # = 500 + 26.67 * 1.0652 = 528.41. No credit seen: the low end is that of flat spend.
+    history = _flat_since_september({date(2026, 10, 5): Decimal(500)})
+    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, date(2026, 11, 11)))
+    assert forecast is not None
+    assert (forecast.point, forecast.low, forecast.high) == (
+        Decimal("3000.00"),
+        Decimal("3000.00") - _FLAT_HALF_WIDTH,
+        Decimal("3528.41"),
     )

@@ -76,7 +76,10 @@ def test_short_history_says_what_it_falls_back_to_and_widens_the_interval() -> N
     assert fallback.fallback is not None and "short history" in fallback.fallback
     assert fallback.forecaster == "seasonal"
     assert None not in (full.low, full.high, fallback.low, fallback.high)
-    assert _relative_width(fallback) > 1.5 * _relative_width(full)
+    # Wider than the interval from a year of its own errors: it cannot know the level as well,
+    # nor rule out a drift or a spike. (Not by half again: that was the old allowances, added
+    # linearly on top of each other.)
+    assert _relative_width(fallback) > _relative_width(full)
 
 
 def _relative_width(forecast: object) -> float:
