@@ -41,6 +41,7 @@ CSV_COLUMNS = [
     "data_age_hours",
     "stale",
     "final",
+    "forecast_fallback",
     "error",
 ]
 
@@ -65,6 +66,8 @@ def _table_row(row: dict[str, object]) -> dict[str, object]:
     low, high = row["forecast_low"], row["forecast_high"]
     forecast = row["forecast_month_end"]
     band = f" ({low}–{high})" if low is not None and high is not None else ""
+    # A forecast from too little history is marked; the note under the table says how.
+    band += " *" if row.get("forecast_fallback") else ""
     return {
         "budget": row["budget"],
         "month": row["month"],
@@ -127,5 +130,8 @@ def kpi(
         age = f" ({age_text(max(r.data_age for r in reports))} old)" if reports else ""
         title = f"KPIs in {currency}, data as of {as_of}{age}, forecaster {settings.forecaster}"
         render([_table_row(row) for row in rows], fmt, title=title, columns=TABLE_COLUMNS)
+        for row in rows:
+            if row.get("forecast_fallback"):
+                typer.echo(f"* {row['budget']}: {row['forecast_fallback']}")
         return
     render(rows, fmt, title="KPIs", columns=None if fmt is OutputFormat.JSON else CSV_COLUMNS)

@@ -110,6 +110,8 @@ class KpiReport:
     stale: bool = False
     #: The month has ended and its data is complete: forecast = actual, no interval.
     final: bool = False
+    #: What the forecaster fell back to, and why (too little history), else None.
+    forecast_fallback: str | None = None
 
     @property
     def data_age_hours(self) -> Decimal:
@@ -140,6 +142,7 @@ class KpiReport:
             "data_age_hours": _plain(self.data_age_hours),
             "stale": self.stale,
             "final": self.final,
+            "forecast_fallback": self.forecast_fallback,
         }
 
     def _money_text(self, amount: Decimal | None) -> str | None:
@@ -233,6 +236,7 @@ def compute_kpis(
         ),
         data_age=data_age,
         stale=stale,
+        forecast_fallback=forecast.fallback if forecast else None,
         final=final,
     )
 

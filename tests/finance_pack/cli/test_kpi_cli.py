@@ -267,3 +267,32 @@ def test_a_bad_month_is_named_once(
 ) -> None:
     code, _, err = brctl("finance", command, "--month", month)
     assert code == 2 and err.strip() == expected
+
+
+def test_a_forecast_from_a_short_history_is_marked_and_says_what_it_fell_back_to(
+    brctl: Run, installed_target: Path, tmp_path: Path
+) -> None:
+    # Spend since 10 September: September is partial, so October alone is an earlier month.
+    export = tmp_path / "focus.csv"
+    write_focus_csv(export, date(2026, 9, 10), LAST)
+    code, _, err = brctl("finance", "ingest", "focus", str(export), "--format", "json")
+    assert code == 0, err
+    code, out, err = brctl("finance", "kpi", "--budget", "total")
+    assert code == 0, err
+    assert " *" in out  # beside the forecast's range
+    note = [line for line in out.splitlines() if line.startswith("* total: ")]
+    assert len(note) == 1 and note[0].startswith("* total: short history (")
+    code, out, _ = brctl("finance", "kpi", "--budget", "total", "--format", "json")
+    (row,) = json.loads(out)
+    assert row["forecast_fallback"].startswith("short history (")
+    code, out, _ = brctl("finance", "kpi", "--budget", "total", "--format", "csv")
+    (row,) = csv.DictReader(out.splitlines())
+    assert row["forecast_fallback"].startswith("short history (")
+
+
+def test_a_forecast_from_a_long_history_carries_no_note(brctl: Run, seeded: Path) -> None:
+    code, out, err = brctl("finance", "kpi", "--budget", "total")
+    assert code == 0, err
+    assert not any(line.startswith("* ") for line in out.splitlines())
+    code, out, _ = brctl("finance", "kpi", "--budget", "total", "--format", "json")
+    assert json.loads(out)[0]["forecast_fallback"] is None

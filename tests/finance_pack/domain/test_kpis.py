@@ -76,6 +76,21 @@ def test_default_report_shows_the_seasonal_forecast_and_still_the_linear_one() -
     assert report.to_json_dict()["forecast_month_end"] == "1500.00"
 
 
+def test_a_forecast_from_a_short_history_says_what_it_fell_back_to() -> None:
+    # 30 days of October and 24 of November: fewer than two earlier months to learn from.
+    series = _daily_series(datetime(2026, 10, 2, tzinfo=UTC), ["50.00"] * (30 + 24))
+    short = compute_kpis(series, _budget(), NOVEMBER, now=NOW)
+    assert short.forecaster == "seasonal"
+    assert short.forecast_fallback is not None
+    assert short.forecast_fallback.startswith("short history (54 days, fewer than two months)")
+    assert short.to_json_dict()["forecast_fallback"] == short.forecast_fallback
+    # With three earlier months it forecasts by its full method and says nothing.
+    series = _daily_series(datetime(2026, 8, 1, tzinfo=UTC), ["50.00"] * (31 + 30 + 31 + 24))
+    full = compute_kpis(series, _budget(), NOVEMBER, now=NOW)
+    assert full.forecast_fallback is None
+    assert full.to_json_dict()["forecast_fallback"] is None
+
+
 def test_hourly_data_gives_fractional_elapsed_days() -> None:
     start = NOVEMBER.start
     points = tuple(SpendPoint(start + timedelta(hours=h), Decimal("2.40")) for h in range(36))
@@ -218,6 +233,7 @@ def test_the_json_report_spells_every_figure() -> None:
         "data_age_hours": "345.5",
         "stale": True,
         "final": False,
+        "forecast_fallback": None,
     }
 
 

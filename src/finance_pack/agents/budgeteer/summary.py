@@ -48,7 +48,8 @@ def _forecast_line(report: KpiReport) -> str:
     if report.forecast_low is not None and report.forecast_high is not None:
         low = _money(report.forecast_low, report.currency)
         high = _money(report.forecast_high, report.currency)
-        return f"{forecast} (80% range {low} – {high}, {report.forecaster})"
+        short = ", short history: wide range" if report.forecast_fallback else ""
+        return f"{forecast} (80% range {low} – {high}, {report.forecaster}{short})"
     return f"{forecast} ({report.forecaster})"
 
 

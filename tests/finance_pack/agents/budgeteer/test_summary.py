@@ -77,3 +77,19 @@ def test_summary_says_how_old_the_data_is_and_which_budgets_are_stale(
     body = _texts(stale.blocks)
     assert "(3d 5h old)" in body and "stale data for 1 budget(s): platform" in body
     assert ":hourglass:" in body
+
+
+def test_a_forecast_from_a_short_history_is_marked_in_the_summary(
+    snapshot: BudgetSnapshot,
+) -> None:
+    from dataclasses import replace
+
+    assert "short history" not in _texts(
+        weekly_summary([snapshot], "2026-W48", late=False, month="2026-11").blocks
+    )
+    short = replace(
+        snapshot,
+        report=replace(snapshot.report, forecast_fallback="short history (40 days, ...): ..."),
+    )
+    body = _texts(weekly_summary([short], "2026-W48", late=False, month="2026-11").blocks)
+    assert "short history: wide range" in body

@@ -76,7 +76,12 @@ def test_the_invoice_timeline_is_read_from_the_audit_log(
     timeline = [(step["from"], step["to"]) for step in shown["history"]]
     audited = [_statuses(r) for r in _audited(brctl, record.id)]
     assert timeline == audited
-    assert timeline[:6] == [
+    # Stripe's `invoice.sent` webhook may land before the bot records its own step: it is in
+    # the history as what Stripe said (the status unchanged), between the status changes.
+    said = [step for step in shown["history"] if step["from"] == step["to"]]
+    assert all(str(step.get("detail", "")).startswith("invoice.") for step in said), said
+    moves = [(step["from"], step["to"]) for step in shown["history"] if step not in said]
+    assert moves[:6] == [
         (None, "requested"),
         ("requested", "customer_ready"),
         ("customer_ready", "invoice_created"),
@@ -84,4 +89,4 @@ def test_the_invoice_timeline_is_read_from_the_audit_log(
         ("item_created", "finalized"),
         ("finalized", "sent"),
     ]
-    assert timeline[-1][1] == "delivered"
+    assert moves[-1][1] == "delivered"

@@ -129,6 +129,7 @@ def test_budget_cards_show_exactly_the_api_figures(dashboard: Api) -> None:
         assert shown["budget_amount"] == f"USD {row['budget_amount']}"
         assert shown["forecast_month_end"] == f"USD {row['forecast_month_end']}"
         assert shown["forecast_range"] == f"{row['forecast_low']}–{row['forecast_high']}"
+        assert shown.get("forecast_fallback") == row["forecast_fallback"]
         assert shown["consumption_actual_pct"] == f"{row['consumption_actual_pct']}%"
         assert shown["as_of"] == row["as_of"]
     assert dashboard.client.get("/").text.count('<svg class="burn"') == 3
