@@ -208,10 +208,14 @@ def test_a_level_shift_seen_widens_the_interval_for_another_at_the_rate_seen() -
         assert Decimal("0.1615") < half_width / remaining < Decimal("0.1630")
 
 
-def _flat_since_september(extra: dict[date, Decimal]) -> dict[date, Decimal]:
-    """100 a day from 22 September (40 days before November) to 10 November, plus `extra`."""
-    history = {date(2026, 9, 22) + timedelta(days=i): Decimal(100) for i in range(50)}
-    return {day: amount + extra.get(day, Decimal(0)) for day, amount in history.items()}
+def _november_11_after_flat_spend(extra: dict[date, Decimal]) -> tuple[Decimal, ...]:
+    """(point, low, high) of November's forecast on the 11th, from 100 a day since 22
+    September (40 days before November) plus `extra`."""
+    flat = {date(2026, 9, 22) + timedelta(days=i): Decimal(100) for i in range(50)}
+    history = {day: amount + extra.get(day, Decimal(0)) for day, amount in flat.items()}
+    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, date(2026, 11, 11)))
+    assert forecast is not None and forecast.low is not None and forecast.high is not None
+    return forecast.point, forecast.low, forecast.high
 
 
 # 50 days of flat spend seen, 20 days left (remaining 2000 at 100 a day): the core is the
@@ -224,10 +228,7 @@ _FLAT_HALF_WIDTH = Decimal("48.41")
 def test_a_credit_seen_once_on_a_day_still_to_come_is_expected_with_even_odds() -> None:
     # A credit of 1000 on 20 October: a monthly credit due on 20 November, or a one-off.
     # Half of it is expected (2000 - 500), and the interval holds both: 2000 and 3000.
-    history = _flat_since_september({date(2026, 10, 20): Decimal(-1000)})
-    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, date(2026, 11, 11)))
-    assert forecast is not None
-    assert (forecast.point, forecast.low, forecast.high) == (
+    assert _november_11_after_flat_spend({date(2026, 10, 20): Decimal(-1000)}) == (
         Decimal("2500.00"),
         Decimal("2000.00") - _FLAT_HALF_WIDTH,
         Decimal("3000.00") + _FLAT_HALF_WIDTH,
@@ -237,10 +238,7 @@ def test_a_credit_seen_once_on_a_day_still_to_come_is_expected_with_even_odds() 
 def test_a_charge_seen_on_the_same_day_in_two_months_is_expected_in_full() -> None:
     # A credit of 1000 on 25 September and on 25 October: monthly, due on 25 November too.
     extra = {date(2026, 9, 25): Decimal(-1000), date(2026, 10, 25): Decimal(-1000)}
-    history = _flat_since_september(extra)
-    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, date(2026, 11, 11)))
-    assert forecast is not None
-    assert (forecast.point, forecast.low, forecast.high) == (
+    assert _november_11_after_flat_spend(extra) == (
         Decimal("2000.00"),
         Decimal("2000.00") - _FLAT_HALF_WIDTH,
         Decimal("2000.00") + _FLAT_HALF_WIDTH,
@@ -251,10 +249,7 @@ def test_a_fee_on_the_first_already_in_the_month_to_date_is_not_allowed_for_agai
     # A fee of 3000 on 1 October and 1 November: monthly, and this month's is paid. Nothing
     # of it is to come: the interval is that of flat spend (3000 fee + 3000 of days).
     extra = {date(2026, 10, 1): Decimal(3000), date(2026, 11, 1): Decimal(3000)}
-    history = _flat_since_september(extra)
-    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, date(2026, 11, 11)))
-    assert forecast is not None
-    assert (forecast.point, forecast.low, forecast.high) == (
+    assert _november_11_after_flat_spend(extra) == (
         Decimal("6000.00"),
         Decimal("6000.00") - _FLAT_HALF_WIDTH,
         Decimal("6000.00") + _FLAT_HALF_WIDTH,
@@ -267,10 +262,7 @@ def test_a_one_off_spike_is_not_extrapolated_but_another_is_allowed_for_at_its_r
     # with 0.2681. The high end is the 90th percentile of that count of 500s plus the normal
     # core (sd 0.04 * 10 / 30 * 2000 = 26.67): 500 + 26.67 * Phi^-1((0.9 - 0.6703) / 0.2681)
     # = 500 + 26.67 * 1.0652 = 528.41. No credit seen: the low end is that of flat spend.
-    history = _flat_since_september({date(2026, 10, 5): Decimal(500)})
-    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, date(2026, 11, 11)))
-    assert forecast is not None
-    assert (forecast.point, forecast.low, forecast.high) == (
+    assert _november_11_after_flat_spend({date(2026, 10, 5): Decimal(500)}) == (
         Decimal("3000.00"),
         Decimal("3000.00") - _FLAT_HALF_WIDTH,
         Decimal("3528.41"),
