@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -40,13 +42,15 @@ def backtest_cmd(
     from finance_pack.services.backtest import forecast_backtest
 
     context = open_context(target)
-    outcome = forecast_backtest(
-        open_state(context),
-        context.config,
-        context.cost_store_url,
-        months=months,
-        names=budget,
-    )
+    with _progress_bar(fmt is OutputFormat.TABLE) as on_month:
+        outcome = forecast_backtest(
+            open_state(context),
+            context.config,
+            context.cost_store_url,
+            months=months,
+            names=budget,
+            on_month=on_month,
+        )
     results, as_of = outcome.results, outcome.as_of
     replayed = max((r.months for r in results), default=0)
     if replayed < months:
@@ -79,6 +83,37 @@ def backtest_cmd(
         fmt,
         title=f"Forecast back-test, data as of {as_of:%Y-%m-%d %H:%M} UTC",
     )
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """Months replayed (of every budget), on stderr; gone once done."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    if not enabled:
+        yield None
+        return
+    columns = (
+        TextColumn("replaying months"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("backtest", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 def _pct(value: float | None, sign: str, digits: int = 1) -> str | None:

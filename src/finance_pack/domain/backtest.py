@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -76,15 +76,22 @@ def backtest(
     histories: Sequence[Mapping[date, Decimal]],
     months: int,
     forecasters: Mapping[str, Forecaster] = FORECASTERS,
+    on_month: Callable[[int, int], None] | None = None,
 ) -> list[BacktestResult]:
-    """Score `forecasters` on the last `months` complete months of each daily history."""
+    """Score `forecasters` on the last `months` complete months of each daily history;
+    `on_month(done, total)` after each month of each history is replayed (a progress bar)."""
     tallies = {name: _Tally() for name in forecasters}
     replayed: set[tuple[int, int]] = set()
-    for daily in histories:
+    chosen = [complete_months(daily)[-months:] if months > 0 else [] for daily in histories]
+    total, done = sum(len(months_of) for months_of in chosen), 0
+    for daily, months_of in zip(histories, chosen, strict=True):
         ordered = sorted(daily.items())
-        for year, month in complete_months(daily)[-months:] if months > 0 else []:
+        for year, month in months_of:
             replayed.add((year, month))
             _replay_month(ordered, year, month, forecasters, tallies)
+            done += 1
+            if on_month is not None:
+                on_month(done, total)
     return [
         _summarise(name, tally, len(replayed), len(histories)) for name, tally in tallies.items()
     ]

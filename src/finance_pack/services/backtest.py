@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,8 +31,10 @@ def forecast_backtest(
     *,
     months: int,
     names: Sequence[str] | None = None,
+    on_month: Callable[[int, int], None] | None = None,
 ) -> BacktestOutcome:
-    """Each forecast sees only earlier days; an unknown budget name is NotFoundError."""
+    """Each forecast sees only earlier days; an unknown budget name is NotFoundError.
+    `on_month(done, total)`: see `domain.backtest.backtest`."""
     # A stored budget that is not valid has nothing to back-test; `budget list` shows why.
     entries, _broken = chosen_budgets(engine, config, names)
     zone = billing_zone(config.timezone)
@@ -54,4 +56,4 @@ def forecast_backtest(
     histories = [
         local_daily_totals(s.points, zone, as_of, data_start=data_start) for s in series.values()
     ]
-    return BacktestOutcome(as_of, backtest(histories, months))
+    return BacktestOutcome(as_of, backtest(histories, months, on_month=on_month))

@@ -5,6 +5,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,10 +53,12 @@ def test_backtest_replays_with_the_history_a_live_forecast_fetches(
     earliest: list[date] = []
     replay = backtest_service.backtest
 
-    def spy(histories: Sequence[Mapping[date, Decimal]], months: int) -> list[BacktestResult]:
+    def spy(
+        histories: Sequence[Mapping[date, Decimal]], months: int, **options: Any
+    ) -> list[BacktestResult]:
         # (Days before the fetch window would read as days without spend.)
         earliest.extend(min(day for day, spend in daily.items() if spend) for daily in histories)
-        return replay(histories, months)
+        return replay(histories, months, **options)
 
     monkeypatch.setattr(backtest_service, "backtest", spy)
     code, _, err = brctl("finance", "forecast", "backtest", "--months", "1", "--format", "json")

@@ -175,3 +175,17 @@ def test_the_last_months_are_replayed_and_counted_once_across_series() -> None:
     months_seen = sorted({(cutoff.year, cutoff.month) for cutoff, _ in spy.seen})
     assert months_seen == [(2026, 9), (2026, 10)]
     assert (result.months, result.series) == (2, 2)
+
+
+def test_progress_is_told_after_each_month_of_each_history() -> None:
+    # Two histories with October and November 2026 complete, the last two months asked: four
+    # months replayed in all.
+    histories = [
+        _constant(date(2026, 10, 1), date(2026, 11, 30)),
+        _constant(date(2026, 10, 1), date(2026, 11, 30), "7.5"),
+    ]
+    told: list[tuple[int, int]] = []
+    backtest(
+        histories, 2, forecasters={"spy": _SpyForecaster()}, on_month=lambda *at: told.append(at)
+    )
+    assert told == [(1, 4), (2, 4), (3, 4), (4, 4)]
