@@ -135,6 +135,15 @@ def test_budget_cards_show_exactly_the_api_figures(dashboard: Api) -> None:
     assert dashboard.client.get("/").text.count('<svg class="burn"') == 3
 
 
+def test_a_forecast_from_a_short_history_says_so_on_its_card(short_dashboard: Api) -> None:
+    _sign_in(short_dashboard, CATALYST)
+    parser = _Kpis()
+    parser.feed(short_dashboard.client.get("/").text)
+    [row] = short_dashboard.client.get("/v1/kpis").json()
+    assert row["forecast_fallback"].startswith("short history (")
+    assert parser.cards[row["budget"]]["forecast_fallback"] == row["forecast_fallback"]
+
+
 def test_the_cost_explorer_matches_the_api_and_downloads_csv(dashboard: Api) -> None:
     _sign_in(dashboard, CATALYST)
     page = dashboard.client.get("/costs", params={"group_by": "service"})
