@@ -165,6 +165,14 @@ def test_fewer_than_three_days_assume_a_wide_day_to_day_spread() -> None:
     )
 
 
+def _november_half_widths(history: dict[date, Decimal], cutoff: date) -> tuple[Decimal, ...]:
+    """Each side of November's 80 % interval as a share of the spend still to come."""
+    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, cutoff))
+    assert forecast is not None and forecast.low is not None and forecast.high is not None
+    remaining = forecast.point - _actual(history, 2026, 11)
+    return (forecast.high - forecast.point) / remaining, (forecast.point - forecast.low) / remaining
+
+
 def test_a_short_history_counts_the_fitted_levels_own_error_not_the_windows_mean() -> None:
     # 56 days before 11 November, in weeks alternating 95 and 105 a day: no weekday pattern,
     # a robust day-to-day spread of 1.4826 * 5 / 100 = 7.413 %, no odd day. The level is the
@@ -179,11 +187,8 @@ def test_a_short_history_counts_the_fitted_levels_own_error_not_the_windows_mean
         cutoff - timedelta(days=56 - day): Decimal(105 if (day // 7) % 2 else 95)
         for day in range(56)
     }
-    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, cutoff))
-    assert forecast is not None and forecast.low is not None and forecast.high is not None
-    remaining = forecast.point - _actual(history, 2026, 11)
-    for half_width in (forecast.high - forecast.point, forecast.point - forecast.low):
-        assert Decimal("0.0425") < half_width / remaining < Decimal("0.0430")
+    for share in _november_half_widths(history, cutoff):
+        assert Decimal("0.0425") < share < Decimal("0.0430")
 
 
 def test_a_level_shift_seen_widens_the_interval_for_another_at_the_rate_seen() -> None:
@@ -201,11 +206,8 @@ def test_a_level_shift_seen_widens_the_interval_for_another_at_the_rate_seen() -
         )
         for day in range(56)
     }
-    forecast = SeasonalForecaster().forecast(ForecastRequest(history, 2026, 11, cutoff))
-    assert forecast is not None and forecast.low is not None and forecast.high is not None
-    remaining = forecast.point - _actual(history, 2026, 11)
-    for half_width in (forecast.high - forecast.point, forecast.point - forecast.low):
-        assert Decimal("0.1615") < half_width / remaining < Decimal("0.1630")
+    for share in _november_half_widths(history, cutoff):
+        assert Decimal("0.1615") < share < Decimal("0.1630")
 
 
 def _november_11_after_flat_spend(extra: dict[date, Decimal]) -> tuple[Decimal, ...]:

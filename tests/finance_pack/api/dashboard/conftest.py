@@ -53,17 +53,18 @@ def short_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield from _seeded(tmp_path_factory, 40, budgets=False)
 
 
-@pytest.fixture
-def dashboard(seeded_target: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
-    monkeypatch.setenv("BLACKROAD_HOME", str(seeded_target))
-    api = Api(seeded_target)
+def _api(target: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    monkeypatch.setenv("BLACKROAD_HOME", str(target))
+    api = Api(target)
     yield api
     api.engine.dispose()
+
+
+@pytest.fixture
+def dashboard(seeded_target: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    yield from _api(seeded_target, monkeypatch)
 
 
 @pytest.fixture
 def short_dashboard(short_target: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
-    monkeypatch.setenv("BLACKROAD_HOME", str(short_target))
-    api = Api(short_target)
-    yield api
-    api.engine.dispose()
+    yield from _api(short_target, monkeypatch)
