@@ -64,3 +64,21 @@ def test_backtest_replays_with_the_history_a_live_forecast_fetches(
     code, _, err = brctl("finance", "forecast", "backtest", "--months", "1", "--format", "json")
     assert code == 0, err
     assert earliest and set(earliest) == {date(2024, 9, 1)}
+
+
+def test_a_table_back_test_reports_progress_and_a_scripted_one_does_not(
+    brctl: Run, seeded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bar (stderr, gone once done) is fed by the months replayed; JSON and CSV are for
+    # scripts and draw none.
+    fed: list[bool] = []
+    real = backtest_service.forecast_backtest
+
+    def watched(*args: Any, on_month: Any = None, **kwargs: Any) -> Any:
+        fed.append(on_month is not None)
+        return real(*args, on_month=on_month, **kwargs)
+
+    monkeypatch.setattr(backtest_service, "forecast_backtest", watched)
+    assert brctl("finance", "forecast", "backtest", "--months", "1")[0] == 0
+    assert brctl("finance", "forecast", "backtest", "--months", "1", "--format", "json")[0] == 0
+    assert fed == [True, False]
